@@ -1,0 +1,244 @@
+"""The data contract: every table's columns, types and allowed values, defined once.
+
+Every stage checks its inputs and outputs against these specs at the boundary
+(`validate`), so a broken table fails with the file and the column named,
+instead of somewhere deep inside a later stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from pipeline.errors import ContractError
+
+Kind = Literal["str", "int", "float"]
+
+SECTIONS = ("key_points", "audience_comments", "spoken_comments", "conclusions", "other")
+ROLES = ("moderator", "keynote", "panelist", "audience", "other")
+DROP_REASONS = (
+    "blank",
+    "footer",
+    "page_number",
+    "header_field",
+    "heading",
+    "garbled",
+    "url",
+    "noise",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind = "str"
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    sort_by: tuple[str, ...] = ()
+    unique: tuple[str, ...] = ()
+    extra_columns_allowed: bool = True
+    notes: str = field(default="", compare=False)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name: str, kind: Kind = "str", *, nullable: bool = False, allowed: tuple[str, ...] | None = None) -> Column:
+    return Column(name, kind, nullable, allowed)
+
+
+STATEMENTS = Table(
+    "statements",
+    (
+        _c("report_id"),
+        _c("statement_id"),
+        _c("seq", "int"),
+        _c("section", allowed=SECTIONS),
+        _c("speaker"),  # canonical name; empty when unattributed
+        _c("role", allowed=ROLES),
+        _c("speaker_label"),  # the name as written in the body
+        _c("text"),
+        _c("line_start", "int"),
+        _c("line_end", "int"),
+        _c("page", "int", nullable=True),
+    ),
+    sort_by=("report_id", "seq"),
+    unique=("statement_id",),
+)
+
+SESSIONS = Table(
+    "sessions",
+    (
+        _c("report_id"),
+        _c("series"),
+        _c("session", "int", nullable=True),
+        _c("date"),
+        _c("start_time"),
+        _c("end_time"),
+        _c("title"),
+        _c("moderator"),
+        _c("keynotes"),
+        _c("panelists"),
+        _c("panelist_affiliations"),
+        _c("participants_zoom", "int", nullable=True),
+        _c("facebook_views", "int", nullable=True),
+        _c("people_reached", "int", nullable=True),
+    ),
+    sort_by=("report_id",),
+    unique=("report_id",),
+)
+
+SPEAKERS = Table(
+    "speakers",
+    (
+        _c("report_id"),
+        _c("speaker"),
+        _c("role", allowed=ROLES),
+        _c("affiliation"),
+        _c("aliases"),  # every form seen in the body, "; "-joined
+        _c("n_statements", "int"),
+    ),
+    sort_by=("report_id", "speaker"),
+    unique=("report_id", "speaker"),
+)
+
+DROPPED_LINES = Table(
+    "dropped_lines",
+    (
+        _c("report_id"),
+        _c("line_no", "int"),
+        _c("page", "int", nullable=True),
+        _c("reason", allowed=DROP_REASONS),
+        _c("text"),
+    ),
+    sort_by=("report_id", "line_no"),
+    unique=("report_id", "line_no"),
+)
+
+INGEST_ERRORS = Table(
+    "ingest_errors",
+    (_c("file"), _c("problem")),
+    sort_by=("file",),
+)
+
+EMBEDDING_IDS = Table(
+    "embedding_ids",
+    (_c("statement_id"), _c("row", "int")),
+    sort_by=("row",),
+    unique=("statement_id",),
+)
+
+STATEMENT_THEMES = Table(
+    "statement_themes",
+    (
+        _c("statement_id"),
+        _c("report_id"),
+        _c("speaker"),
+        _c("role", allowed=ROLES),
+        _c("section", allowed=SECTIONS),
+        _c("text"),
+        _c("topic", "int"),
+        _c("topic_label"),
+        _c("theme"),
+        _c("theme_score", "float"),
+        _c("themes"),
+    ),
+    sort_by=("statement_id",),
+    unique=("statement_id",),
+)
+
+SPEAKER_THEMES = Table(
+    "speaker_themes",
+    (
+        _c("report_id"),
+        _c("speaker"),
+        _c("role", allowed=ROLES),
+        _c("theme"),
+        _c("n_statements", "int"),
+        _c("share", "float"),
+    ),
+    sort_by=("report_id", "speaker", "theme"),
+    unique=("report_id", "speaker", "theme"),
+)
+
+TOPICS = Table(
+    "topics",
+    (
+        _c("topic", "int"),
+        _c("label"),
+        _c("top_words"),
+        _c("size", "int"),
+        _c("representative_statements"),
+        _c("theme"),
+    ),
+    sort_by=("topic",),
+    unique=("topic",),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        STATEMENTS,
+        SESSIONS,
+        SPEAKERS,
+        DROPPED_LINES,
+        INGEST_ERRORS,
+        EMBEDDING_IDS,
+        STATEMENT_THEMES,
+        SPEAKER_THEMES,
+        TOPICS,
+    )
+}
+
+
+def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
+    """Check `df` against `table`; return it with columns in contract order first.
+
+    Raises ContractError naming `source` (a file or stage) and the column at fault.
+    """
+    missing = [c for c in table.column_names if c not in df.columns]
+    if missing:
+        raise ContractError(source, f"{table.name} table lacks column(s) {', '.join(missing)}")
+    if not table.extra_columns_allowed:
+        extra = [c for c in df.columns if c not in table.column_names]
+        if extra:
+            raise ContractError(source, f"{table.name} table has unexpected column(s) {', '.join(extra)}")
+    for col in table.columns:
+        series = df[col.name]
+        nulls = series.isna()
+        if nulls.any() and not col.nullable:
+            row = int(nulls.to_numpy().nonzero()[0][0])
+            raise ContractError(source, f"column '{col.name}' is empty in row {row} ({table.name})")
+        present = series[~nulls]
+        if col.kind in ("int", "float") and len(present):
+            numeric = pd.to_numeric(present, errors="coerce")
+            bad = numeric.isna()
+            if bad.any():
+                value = present[bad].iloc[0]
+                raise ContractError(source, f"column '{col.name}' should be {col.kind}, found {value!r}")
+            if col.kind == "int" and not (numeric == numeric.round()).all():
+                raise ContractError(source, f"column '{col.name}' should hold whole numbers")
+        if col.allowed is not None and len(present):
+            bad_values = sorted(set(present.astype(str)) - set(col.allowed))
+            if bad_values:
+                raise ContractError(
+                    source,
+                    f"column '{col.name}' has value(s) {', '.join(map(repr, bad_values[:5]))}; "
+                    f"allowed: {', '.join(col.allowed)}",
+                )
+    if table.unique and len(df):
+        dup = df.duplicated(list(table.unique), keep=False)
+        if dup.any():
+            first = df.loc[dup, list(table.unique)].iloc[0].tolist()
+            raise ContractError(source, f"{table.name} rows are not unique on {', '.join(table.unique)}: {first}")
+    ordered = table.column_names + [c for c in df.columns if c not in table.column_names]
+    return df[ordered]

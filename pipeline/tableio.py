@@ -1,0 +1,89 @@
+"""Reading and writing contract tables as deterministic, spreadsheet-safe CSV.
+
+Same inputs give byte-identical files: rows sorted by the contract's key,
+floats written with a fixed number of decimals, "\n" line ends, UTF-8.
+Cells that a spreadsheet would run as a formula (starting with = + - @) are
+written with a leading apostrophe, and read back without it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.contract import Table, validate
+from pipeline.errors import InputError
+
+FLOAT_FORMAT = "%.6f"
+FORMULA_STARTS = ("=", "+", "-", "@")
+_GUARD = "'"
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would evaluate as a formula."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return _GUARD + value
+    return value
+
+
+def restore_cell(value: object) -> object:
+    """Undo `neutralise_cell`."""
+    if isinstance(value, str) and value[:1] == _GUARD and value[1:2] in FORMULA_STARTS and len(value) > 1:
+        return value[1:]
+    return value
+
+
+def prepare_for_csv(df: pd.DataFrame, table: Table | None = None, source: object = "table") -> pd.DataFrame:
+    """Validate (when a contract is given), sort and neutralise a frame for writing."""
+    if table is not None:
+        df = validate(df, table, source)
+        if table.sort_by and len(df):
+            df = df.sort_values(list(table.sort_by), kind="mergesort")
+        for col in table.columns:
+            if col.kind == "int":
+                df[col.name] = df[col.name].astype("Int64")
+    text_cols = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    df = df.copy()
+    for c in text_cols:
+        df[c] = df[c].map(neutralise_cell)
+    return df.reset_index(drop=True)
+
+
+def write_table(df: pd.DataFrame, path: str | Path, table: Table | None = None) -> None:
+    """Write `df` to `path` as deterministic CSV, checked against `table`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = prepare_for_csv(df, table, source=path)
+    out.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
+
+
+def read_table(path: str | Path, table: Table | None = None) -> pd.DataFrame:
+    """Read a CSV written by `write_table`, typed and checked against `table`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file not found")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise InputError(path, "file is empty (no header row)") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8 text") from None
+    for c in df.columns:
+        df[c] = df[c].map(restore_cell)
+    if table is None:
+        return df
+    for col in table.columns:
+        if col.name not in df.columns:
+            continue
+        if col.kind in ("int", "float"):
+            raw = df[col.name].replace("", pd.NA)
+            numeric = pd.to_numeric(raw, errors="coerce")
+            bad = numeric.isna() & raw.notna()
+            if bad.any():
+                value = raw[bad].iloc[0]
+                raise InputError(path, f"column '{col.name}' should be {col.kind}, found {value!r}")
+            df[col.name] = numeric.astype("Int64") if col.kind == "int" else numeric.astype(float)
+        elif col.nullable:
+            df[col.name] = df[col.name].replace("", pd.NA)
+    return validate(df, table, path)
