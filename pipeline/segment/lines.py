@@ -1,0 +1,19 @@
+"""A report as lines with provenance: what every reader hands to the segmenter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One line of a report as read.
+
+    `line_no` is 1-based in the text as read (for PDF and DOCX: in the text the
+    reader extracted, counted across pages); `page` is the 1-based page where the
+    format has pages, else None.
+    """
+
+    line_no: int
+    text: str
+    page: int | None = None
