@@ -22,14 +22,18 @@ _GUARD = "'"
 
 def neutralise_cell(value: object) -> object:
     """Prefix a text cell that a spreadsheet would evaluate as a formula."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+    if isinstance(value, str) and (value[:1] in FORMULA_STARTS or _is_guarded(value)):
         return _GUARD + value
     return value
 
 
+def _is_guarded(value: str) -> bool:
+    return value[:1] == _GUARD and (value[1:2] in FORMULA_STARTS or _is_guarded(value[1:]))
+
+
 def restore_cell(value: object) -> object:
     """Undo `neutralise_cell`."""
-    if isinstance(value, str) and value[:1] == _GUARD and value[1:2] in FORMULA_STARTS and len(value) > 1:
+    if isinstance(value, str) and _is_guarded(value):
         return value[1:]
     return value
 
