@@ -9,12 +9,28 @@ from __future__ import annotations
 
 import typer
 
+from pipeline import analyze as analyze_cli
+from pipeline import export as export_cli
+from pipeline.embed import cli as embed_cli
+from pipeline.report import cli as report_cli
 from pipeline.segment import cli as segment_cli
+from pipeline.tables import cli as tables_cli
+from pipeline.topics import cli as topics_cli
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="session-themes: who said what about which theme, from session reports.",
+    help=(
+        "session-themes: who said what about which theme, from session reports.\n\n"
+        "The stages (segment, embed, topics, tables, report, export) are what `dvc repro` runs, in that order; "
+        "`analyze DIR --out OUT` runs them all on a folder outside DVC."
+    ),
 )
 
 app.command("segment")(segment_cli.command)
+app.command("embed")(embed_cli.command)
+app.command("topics")(topics_cli.command)
+app.command("tables")(tables_cli.command)
+app.command("report")(report_cli.command)
+app.command("export")(export_cli.command)
+app.command("analyze", rich_help_panel="Ad hoc (outside DVC)")(analyze_cli.command)

@@ -27,6 +27,7 @@ DROP_REASONS = (
     "garbled",
     "url",
     "noise",
+    "speaker_label",
 )
 
 
@@ -164,10 +165,11 @@ SPEAKER_THEMES = Table(
         _c("role", allowed=ROLES),
         _c("theme"),
         _c("n_statements", "int"),
-        _c("share", "float"),
+        _c("share", "float", nullable=True),  # empty for procedural rows
     ),
     sort_by=("report_id", "speaker", "theme"),
     unique=("report_id", "speaker", "theme"),
+    notes="share = n_statements / n_substantive (extra column: the speaker's non-procedural statements in the report)",
 )
 
 TOPICS = Table(
@@ -184,6 +186,65 @@ TOPICS = Table(
     unique=("topic",),
 )
 
+
+def _wide_theme_table(name: str, keys: tuple[str, ...], unique: tuple[str, ...]) -> Table:
+    """A wide theme table: its key columns are fixed; one column per codebook theme follows."""
+    columns = tuple(_c(k, allowed=ROLES if k == "role" else None) for k in keys)
+    return Table(name, columns, sort_by=unique, unique=unique, notes="theme columns follow the keys, in codebook order")
+
+
+SPEAKER_THEME_COUNTS = _wide_theme_table("speaker_theme_counts", ("report_id", "speaker", "role"), ("report_id", "speaker"))
+SPEAKER_THEME_SHARES = _wide_theme_table("speaker_theme_shares", ("report_id", "speaker", "role"), ("report_id", "speaker"))
+ROLE_THEME_COUNTS = _wide_theme_table("role_theme_counts", ("role",), ("role",))
+ROLE_THEME_SHARES = _wide_theme_table("role_theme_shares", ("role",), ("role",))
+SESSION_THEME_COUNTS = _wide_theme_table("session_theme_counts", ("report_id",), ("report_id",))
+SESSION_THEME_SHARES = _wide_theme_table("session_theme_shares", ("report_id",), ("report_id",))
+
+QUOTE_BANK = Table(
+    "quote_bank",
+    (
+        _c("theme"),
+        _c("report_id"),
+        _c("speaker"),
+        _c("role", allowed=ROLES),
+        _c("rank", "int"),
+        _c("theme_score", "float"),
+        _c("statement_id"),
+        _c("section", allowed=SECTIONS),
+        _c("line_start", "int"),
+        _c("line_end", "int"),
+        _c("page", "int", nullable=True),
+        _c("topic", "int"),
+        _c("topic_label"),
+        _c("themes"),
+        _c("text"),
+    ),
+    sort_by=("theme", "report_id", "speaker", "rank"),
+    unique=("theme", "report_id", "speaker", "rank"),
+)
+
+THEME_SHARE_BY_ROLE = Table(
+    "theme_share_by_role",
+    (_c("role", allowed=ROLES), _c("theme"), _c("n_statements", "int"), _c("share", "float"), _c("label")),
+    sort_by=("label",),
+    unique=("role", "theme"),
+)
+
+THEME_SHARE_BY_SPEAKER = Table(
+    "theme_share_by_speaker",
+    (
+        _c("report_id"),
+        _c("speaker"),
+        _c("role", allowed=ROLES),
+        _c("theme"),
+        _c("n_statements", "int"),
+        _c("share", "float"),
+        _c("label"),
+    ),
+    sort_by=("label", "report_id"),
+    unique=("report_id", "speaker", "theme"),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -196,6 +257,15 @@ TABLES: dict[str, Table] = {
         STATEMENT_THEMES,
         SPEAKER_THEMES,
         TOPICS,
+        SPEAKER_THEME_COUNTS,
+        SPEAKER_THEME_SHARES,
+        ROLE_THEME_COUNTS,
+        ROLE_THEME_SHARES,
+        SESSION_THEME_COUNTS,
+        SESSION_THEME_SHARES,
+        QUOTE_BANK,
+        THEME_SHARE_BY_ROLE,
+        THEME_SHARE_BY_SPEAKER,
     )
 }
 

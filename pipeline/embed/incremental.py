@@ -1,0 +1,94 @@
+"""Embed texts through the vector cache: only texts never seen are encoded.
+
+This is what the embed stage runs, and what other stages call to embed their
+own texts (the topics stage embeds codebook descriptions) with the same model,
+settings and cache, so equal texts always get equal vectors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.embed.cache import VectorCache, namespace_for
+from pipeline.embed.encode import embed_texts, find_long_texts
+from pipeline.embed.model import Encoder
+from pipeline.embed.settings import EmbedParams
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EmbedReport:
+    """How a call got its vectors: `encoded` distinct texts were computed, `cached` read back."""
+
+    texts: int
+    distinct: int
+    cached: int
+    encoded: int
+    truncated: tuple[str, ...] = ()  # texts encoded this call that the model read only in part
+
+
+def cache_for(encoder: Encoder, params: EmbedParams, cache_dir: str | Path) -> VectorCache:
+    settings = params.vector_settings()
+    return VectorCache(
+        cache_dir,
+        namespace_for(encoder.fingerprint, settings),
+        description={"model": encoder.name, "model_path": str(encoder.path), "fingerprint": encoder.fingerprint, **settings},
+    )
+
+
+def embed_with_cache(
+    texts: Sequence[str],
+    encoder: Encoder,
+    params: EmbedParams,
+    cache: VectorCache | None,
+    *,
+    show_progress_bar: bool = False,
+) -> tuple[np.ndarray, EmbedReport]:
+    """Vectors for `texts` (row i = texts[i]), encoding only what `cache` lacks.
+
+    With `cache=None` everything is encoded (nothing is read or written).
+    """
+    distinct = list(dict.fromkeys(texts))
+    found = cache.lookup(distinct) if cache is not None else {}
+    missing = [t for t in distinct if t not in found]
+    truncated: tuple[str, ...] = ()
+    if missing and params.long_text.strategy == "truncate":
+        truncated = tuple(missing[i] for i in find_long_texts(missing, encoder))
+    if missing:
+        fresh = embed_texts(
+            missing,
+            encoder,
+            batch_size=params.batch_size,
+            normalize=params.normalize,
+            long_text=params.long_text,
+            show_progress_bar=show_progress_bar,
+        )
+        if cache is not None:
+            cache.store(missing, fresh)
+        found.update(zip(missing, fresh))
+    report = EmbedReport(
+        texts=len(texts), distinct=len(distinct), cached=len(distinct) - len(missing), encoded=len(missing),
+        truncated=truncated,
+    )
+    log.debug("%d text(s): %d encoded, %d read from the cache", report.distinct, report.encoded, report.cached)
+    if not texts:
+        return np.zeros((0, encoder.dimension), dtype=np.float32), report
+    return np.stack([found[t] for t in texts]).astype(np.float32, copy=False), report
+
+
+def embed_arbitrary_texts(
+    texts: Sequence[str], params: EmbedParams = EmbedParams(), *, cache_dir: str | Path | None = None
+) -> np.ndarray:
+    """One-call helper for other stages: load the model of `params`, embed `texts` (cached when `cache_dir`)."""
+    from pipeline.embed.model import load_encoder
+
+    encoder = load_encoder(params.model)
+    cache = cache_for(encoder, params, cache_dir) if cache_dir is not None else None
+    vectors, _ = embed_with_cache(texts, encoder, params, cache)
+    return vectors

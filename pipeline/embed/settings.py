@@ -1,0 +1,67 @@
+"""The `embed` section of params.yaml, as frozen dataclasses.
+
+Everything here except `batch_size` changes the vectors, so it is part of the
+vector cache's key (`EmbedParams.vector_settings`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.embed.model import DEFAULT_MODEL
+
+LONG_TEXT_STRATEGIES = ("windows", "truncate")
+BACKENDS = ("torch",)
+
+
+@dataclass(frozen=True)
+class LongTextParams:
+    """What to do with statements longer than the model reads (256 word pieces for the default)."""
+
+    # windows: split into overlapping windows of word pieces, average the window vectors;
+    # truncate: the model reads the first word pieces only (a warning lists the statements)
+    strategy: str = "windows"
+    # word pieces per window, without the 2 special tokens; capped to what the model reads
+    window_tokens: int = 254
+    # word pieces shared by two neighbouring windows
+    overlap_tokens: int = 32
+
+    def __post_init__(self) -> None:
+        if self.strategy not in LONG_TEXT_STRATEGIES:
+            raise ValueError(f"long_text.strategy must be one of {', '.join(LONG_TEXT_STRATEGIES)}, got {self.strategy!r}")
+        if not isinstance(self.window_tokens, int) or self.window_tokens < 8:
+            raise ValueError(f"long_text.window_tokens must be a whole number >= 8, got {self.window_tokens!r}")
+        if not isinstance(self.overlap_tokens, int) or not 0 <= self.overlap_tokens < self.window_tokens // 2:
+            raise ValueError(
+                f"long_text.overlap_tokens must be a whole number from 0 to less than half of window_tokens, "
+                f"got {self.overlap_tokens!r}"
+            )
+
+
+@dataclass(frozen=True)
+class EmbedParams:
+    model: str = DEFAULT_MODEL
+    batch_size: int = 32
+    normalize: bool = True
+    long_text: LongTextParams = field(default_factory=LongTextParams)
+    backend: str = "torch"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number >= 1, got {self.batch_size!r}")
+        if not isinstance(self.normalize, bool):
+            raise ValueError(f"normalize must be true or false, got {self.normalize!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+
+    def vector_settings(self) -> dict[str, object]:
+        """The settings (besides the model's own files) that change a text's vector."""
+        return {
+            "backend": self.backend,
+            "normalize": self.normalize,
+            "long_text": {
+                "strategy": self.long_text.strategy,
+                "window_tokens": self.long_text.window_tokens,
+                "overlap_tokens": self.long_text.overlap_tokens,
+            },
+        }

@@ -1,0 +1,267 @@
+"""Pictures analysts would rather look at than read: static PNGs and interactive HTML.
+
+Static charts use matplotlib's Agg backend (no display needed) and are written
+without timestamps so reruns are byte-identical. Interactive charts come from
+BERTopic (topics per class, documents on a topic map) as self-contained plotly
+HTML (plotly.js inlined, no CDN) with fixed element ids, so they too are stable
+and open from disk with no network. BERTopic's own charts need a model fitted
+with enough topics; on small corpora they fall back to plain plotly charts of
+the same data rather than fail.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from pipeline.errors import InputError  # noqa: E402
+from pipeline.explore import (  # noqa: E402
+    Processed,
+    role_theme_shares,
+    session_theme_shares,
+    speaker_or_unattributed,
+    speaker_theme_matrix,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+log = logging.getLogger(__name__)
+
+# The PNG and HTML files the figures stage writes, by name (the report embeds them).
+STATIC_FIGURES = ("speaker_theme_heatmap", "theme_shares_by_session", "theme_shares_by_role")
+INTERACTIVE_FIGURES = ("topics_per_class", "topic_map")
+
+
+@dataclass(frozen=True)
+class FiguresParams:
+    """The `figures` section of params.yaml."""
+
+    dpi: int = 110
+    # speakers shown in the corpus heatmap (most statements first); the report's per-session tables show all
+    max_speakers: int = 40
+    # topics shown in BERTopic's topics-per-class chart
+    top_n_topics: int = 10
+    # the class the topics-per-class chart compares: role, speaker or report_id
+    topics_per_class_by: str = "role"
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.topics_per_class_by not in ("role", "speaker", "report_id"):
+            raise InputError("params figures.topics_per_class_by",
+                             f"must be role, speaker or report_id, not {self.topics_per_class_by!r}")
+
+
+def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    """Render `fig` as PNG without the metadata that changes between runs."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _empty(message: str) -> Figure:
+    fig, ax = plt.subplots(figsize=(6, 1.5))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color="#555555")
+    return fig
+
+
+def heatmap(matrix: pd.DataFrame, *, title: str, value_format: str = "{:d}") -> Figure:
+    """Rows × columns as coloured cells with their values written in."""
+    if matrix.empty or not matrix.to_numpy(dtype=float).any():
+        return _empty(f"{title}: no statements")
+    values = matrix.fillna(0).to_numpy(dtype=float)
+    n_rows, n_cols = values.shape
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.0 + 0.9 * n_cols), max(2.0, 0.8 + 0.38 * n_rows)))
+    image = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0)
+    ax.set_xticks(range(n_cols), labels=[str(c) for c in matrix.columns], rotation=35, ha="right")
+    ax.set_yticks(range(n_rows), labels=[str(i) for i in matrix.index])
+    top = values.max() if values.size else 0
+    for i in range(n_rows):
+        for j in range(n_cols):
+            v = matrix.iat[i, j]
+            if v:
+                text = value_format.format(int(v) if value_format == "{:d}" else v)
+                ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if v > top / 2 else "black")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    return fig
+
+
+def stacked_shares(shares: pd.DataFrame, *, title: str, ylabel: str) -> Figure:
+    """One horizontal bar per group, split by theme share (each bar sums to 1)."""
+    if shares.empty:
+        return _empty(f"{title}: no statements")
+    n_rows = len(shares)
+    fig, ax = plt.subplots(figsize=(9, max(2.0, 1.0 + 0.45 * n_rows)))
+    left = np.zeros(n_rows)
+    colours = plt.get_cmap("tab20").colors
+    labels = [str(i) for i in shares.index]
+    for k, theme in enumerate(shares.columns):
+        values = shares[theme].to_numpy(dtype=float)
+        ax.barh(labels, values, left=left, label=str(theme), color=colours[k % len(colours)])
+        left += values
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of themed statements")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return fig
+
+
+def top_speakers(matrix: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The `limit` rows with the most statements, in their original order."""
+    if len(matrix) <= limit:
+        return matrix
+    keep = matrix.sum(axis=1).sort_values(ascending=False, kind="mergesort").index[:limit]
+    return matrix.loc[[i for i in matrix.index if i in set(keep)]]
+
+
+def static_figures(p: Processed, params: FiguresParams) -> dict[str, bytes]:
+    """The corpus-level PNGs by name: speaker × theme heatmap, theme shares per session and per role."""
+    full = speaker_theme_matrix(p)
+    matrix = top_speakers(full, params.max_speakers)
+    title = "Statements per speaker and theme"
+    if len(matrix) < len(full):
+        title += f" (top {len(matrix)} of {len(full)} speakers)"
+    by_session = stacked_shares(session_theme_shares(p), title="Theme shares per session", ylabel="session")
+    by_role = stacked_shares(role_theme_shares(p), title="Theme shares per role", ylabel="role")
+    return {
+        "speaker_theme_heatmap": png_bytes(heatmap(matrix, title=title), params.dpi),
+        "theme_shares_by_session": png_bytes(by_session, params.dpi),
+        "theme_shares_by_role": png_bytes(by_role, params.dpi),
+    }
+
+
+def session_heatmap(p: Processed, report_id: str, params: FiguresParams) -> bytes:
+    """The speaker × theme heatmap of one session (for its report page)."""
+    matrix = speaker_theme_matrix(p, report_id)
+    return png_bytes(heatmap(matrix, title="Statements per speaker and theme"), params.dpi)
+
+
+# ---- interactive (plotly) -------------------------------------------------------------
+
+
+def plotly_html(fig: Any, div_id: str) -> str:
+    """A self-contained HTML page: plotly.js inlined (no CDN), a fixed div id (stable bytes)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, div_id=div_id, config={"displaylogo": False})
+
+
+def reduce_to_2d(embeddings: np.ndarray) -> np.ndarray:
+    """Two coordinates per statement for the topic map (PCA: fast, deterministic, any n)."""
+    n = len(embeddings)
+    if n == 0:
+        return np.zeros((0, 2))
+    if n < 3:
+        return np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=2, svd_solver="full").fit_transform(np.asarray(embeddings, dtype=np.float64))
+
+
+def _plain_scatter(points: np.ndarray, docs: list[str], labels: list[str], title: str) -> Any:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    frame = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "doc": docs, "label": labels})
+    for label, group in frame.groupby("label", sort=True):
+        fig.add_trace(
+            go.Scattergl(x=group["x"], y=group["y"], mode="markers", name=str(label),
+                         text=[d[:150] for d in group["doc"]], hoverinfo="text+name")
+        )
+    fig.update_layout(title=title, template="simple_white", width=1100, height=700)
+    return fig
+
+
+def topic_map(model: Any, docs: list[str], topics: list[int], labels: list[str], embeddings: np.ndarray) -> Any:
+    """Statements on a 2-D map coloured by topic: BERTopic's chart, or a plain scatter when it cannot draw."""
+    points = reduce_to_2d(embeddings)
+    if model is not None and len(set(topics) - {-1}) >= 2:
+        try:
+            model.topics_ = list(topics)
+            return model.visualize_documents(docs, topics=None, reduced_embeddings=points, hide_annotations=False,
+                                             title="<b>Statements and topics</b>")
+        except Exception as exc:  # BERTopic needs internals a small or reloaded model may lack
+            log.warning("BERTopic's document map failed (%s); drawing a plain scatter instead", exc)
+    return _plain_scatter(points, docs, labels, "Statements and topics")
+
+
+def _plain_topics_per_class(topic_labels: list[str], classes: list[str], title: str) -> Any:
+    import plotly.graph_objects as go
+
+    counts = pd.crosstab(pd.Series(classes, name="class"), pd.Series(topic_labels, name="topic"))
+    fig = go.Figure()
+    for topic in counts.columns:
+        fig.add_trace(go.Bar(y=counts.index.astype(str), x=counts[topic], name=str(topic), orientation="h"))
+    fig.update_layout(barmode="stack", title=title, template="simple_white", width=1100, height=max(400, 60 * len(counts)))
+    return fig
+
+
+def topics_per_class(model: Any, docs: list[str], topics: list[int], labels: list[str], classes: list[str], top_n: int) -> Any:
+    """How often each class (role, speaker, session) speaks of each topic: BERTopic's chart or a plain bar chart."""
+    title = "<b>Topics per class</b>"
+    if model is not None and len(set(topics) - {-1}) >= 1:
+        try:
+            model.topics_ = list(topics)
+            table = model.topics_per_class(docs, classes=classes)
+            return model.visualize_topics_per_class(table, top_n_topics=top_n, title=title)
+        except Exception as exc:
+            log.warning("BERTopic's topics per class failed (%s); drawing a plain bar chart instead", exc)
+    return _plain_topics_per_class(labels, classes, title)
+
+
+def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of: dict[str, int],
+                        params: FiguresParams) -> dict[str, str]:
+    """The interactive HTML pages by name, from the fitted topic model and the statement embeddings.
+
+    `row_of` maps statement_id to its row in `embeddings`; statements are taken in
+    statement_id order so the output does not depend on the input's row order.
+    """
+    st = p.statement_themes.sort_values("statement_id", kind="mergesort")
+    missing = [s for s in st["statement_id"] if s not in row_of]
+    if missing:
+        raise ValueError(f"{len(missing)} statement(s) have no embedding, e.g. {missing[0]}")
+    vectors = embeddings[[row_of[s] for s in st["statement_id"]]] if len(st) else np.zeros((0, 2))
+    docs = st["text"].astype(str).tolist()
+    topics = [int(t) for t in st["topic"]]
+    labels = st["topic_label"].astype(str).tolist()
+    classes = speaker_or_unattributed(st[params.topics_per_class_by]).tolist()
+    np.random.seed(params.seed)
+    return {
+        "topics_per_class": plotly_html(topics_per_class(model, docs, topics, labels, classes, params.top_n_topics),
+                                        "topics-per-class"),
+        "topic_map": plotly_html(topic_map(model, docs, topics, labels, vectors), "topic-map"),
+    }
+
+
+def load_topic_model(model_dir: str | Path) -> Any | None:
+    """The BERTopic model the topics stage saved (safetensors), or None when it saved none.
+
+    The topics stage saves no model for a corpus too small to fit one; the
+    charts then fall back to plain plotly charts of the same data.
+    """
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise InputError(model_dir, "topic model folder not found (run the topics stage: dvc repro)")
+    if not any(model_dir.glob("*.safetensors")):
+        log.info("%s holds no fitted BERTopic model; interactive charts use plain plotly", model_dir)
+        return None
+    from bertopic import BERTopic
+
+    try:
+        return BERTopic.load(str(model_dir))
+    except Exception as exc:  # a model from another BERTopic version, a truncated file
+        raise InputError(model_dir, f"cannot load the BERTopic model ({exc.__class__.__name__}: {exc})") from None

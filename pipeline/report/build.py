@@ -1,0 +1,226 @@
+"""Render the browsable report from the processed tables: a corpus page and one page per session.
+
+The report must open from disk on any machine, offline: CSS and the small
+sorting script are inline, pictures are embedded as base64 data URIs, and the
+interactive charts are written beside it with plotly.js inlined. Every piece of
+report text goes through Jinja2's autoescaping, because statements are quoted
+verbatim and may hold markup (a `<script>` in a comment must show, not run).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from pipeline.explore import (
+    Processed,
+    corpus_overview,
+    outlier_share,
+    role_theme_shares,
+    speaker_or_unattributed,
+    speaker_theme_matrix,
+)
+from pipeline.figures import FiguresParams
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC_CAPTIONS = {
+    "speaker_theme_heatmap": "Statements per speaker and theme (counts).",
+    "theme_shares_by_session": "Theme shares per session (substantive statements).",
+    "theme_shares_by_role": "Theme shares per role (substantive statements).",
+}
+INTERACTIVE_TITLES = {
+    "topics_per_class": "Topics per class (BERTopic): which emergent topics each group speaks of",
+    "topic_map": "Topic map: every statement placed by its embedding, coloured by topic",
+}
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """The `report` section of params.yaml (its `figures` subsection drives the pictures)."""
+
+    title: str = "Session themes"
+    # quotes per theme on a session page, best-scoring first (the quote bank holds the candidates)
+    quotes_per_theme: int = 6
+    figures: FiguresParams = field(default_factory=FiguresParams)
+
+
+def data_uri(png: bytes) -> str:
+    """A PNG as a data: URI, so the page needs no file beside it."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def page_name(report_id: str) -> str:
+    """A session page's file name: the report id reduced to safe characters."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", str(report_id)).strip("-.") or "session"
+    return f"session-{slug}.html"
+
+
+def _cell(value: object, *, link: str = "", decimals: int = 2) -> dict[str, object]:
+    """One table cell: numbers right-aligned with a sortable value, text as is (escaped by Jinja2)."""
+    cell: dict[str, object] = {"text": "", "link": "", "numeric": False, "value": "", "zero": False}
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        cell.update(numeric=True, zero=True)
+    elif isinstance(value, bool):
+        cell.update(text="yes" if value else "no")
+    elif isinstance(value, int | float):
+        text = f"{value}" if isinstance(value, int) else f"{value:.{decimals}f}"
+        cell.update(text=text, numeric=True, value=f"{float(value):.6f}", zero=float(value) == 0)
+    else:
+        cell.update(text=str(value), link=link)
+    return cell
+
+
+def table_view(df: pd.DataFrame, *, index: bool = False, links: dict[str, list[str]] | None = None,
+               decimals: int = 2) -> dict[str, object]:
+    """A DataFrame as headers and rows of cells for the `table` macro."""
+    frame = df.reset_index() if index else df
+    links = links or {}
+    rows = []
+    for i, record in enumerate(frame.itertuples(index=False, name=None)):
+        row = []
+        for col, value in zip(frame.columns, record, strict=True):
+            if hasattr(value, "item"):  # numpy scalar -> Python
+                value = value.item()
+            link = links[col][i] if col in links else ""
+            row.append(_cell(value, link=link, decimals=decimals))
+        rows.append(row)
+    return {"headers": [str(c) for c in frame.columns], "rows": rows}
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def _where(row: pd.Series) -> str:
+    """Provenance of a quote in words: report, section, page and lines."""
+    parts = [str(row["report_id"]), str(row["section"]).replace("_", " ")]
+    if not pd.isna(row["page"]):
+        parts.append(f"page {int(row['page'])}")
+    start, end = int(row["line_start"]), int(row["line_end"])
+    parts.append(f"line {start}" if start == end else f"lines {start}–{end}")
+    parts.append(str(row["statement_id"]))
+    return " · ".join(parts)
+
+
+def session_quotes(p: Processed, report_id: str, per_theme: int) -> list[dict[str, object]]:
+    """Quotes of one session grouped by theme (codebook order, `other` last), best first."""
+    qb = p.quote_bank[p.quote_bank["report_id"] == report_id]
+    groups = []
+    for theme in p.share_themes:
+        sub = qb[qb["theme"] == theme].sort_values(["theme_score", "statement_id"], ascending=[False, True],
+                                                   kind="mergesort").head(per_theme)
+        if sub.empty:
+            continue
+        quotes = [
+            {"text": r["text"], "speaker": speaker, "role": r["role"], "where": _where(r)}
+            for (_, r), speaker in zip(sub.iterrows(), speaker_or_unattributed(sub["speaker"]), strict=True)
+        ]
+        groups.append({"id": theme, "name": p.theme_name(theme), "quotes": quotes})
+    return groups
+
+
+def _metadata(session: pd.Series) -> list[dict[str, str]]:
+    def text(v: object) -> str:
+        return "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+    time = " – ".join(t for t in (text(session["start_time"]), text(session["end_time"])) if t)
+    items = [
+        ("Report", session["report_id"]), ("Series", session["series"]), ("Session", session["session"]),
+        ("Date", session["date"]), ("Time", time), ("Title", session["title"]), ("Moderator", session["moderator"]),
+        ("Keynote speakers", session["keynotes"]), ("Panelists", session["panelists"]),
+        ("Panelists' affiliations", session["panelist_affiliations"]),
+        ("Participants on Zoom", session["participants_zoom"]), ("Facebook views", session["facebook_views"]),
+        ("People reached", session["people_reached"]),
+    ]
+    return [{"label": label, "value": text(v)} for label, v in items if text(v)]
+
+
+def _session_heading(session: pd.Series) -> str:
+    title = str(session["title"] or "").strip()
+    return title or str(session["report_id"])
+
+
+def render_session(p: Processed, report_id: str, heatmap_png: bytes, params: ReportParams,
+                   env: jinja2.Environment) -> str:
+    """One session's page: metadata, speakers, speaker × theme table and picture, quotes."""
+    session = p.sessions[p.sessions["report_id"] == report_id].iloc[0]
+    speakers = p.speakers[p.speakers["report_id"] == report_id]
+    speakers_view = speakers[["speaker", "role", "affiliation", "aliases", "n_statements"]].rename(
+        columns={"speaker": "Speaker", "role": "Role", "affiliation": "Affiliation", "aliases": "Written as",
+                 "n_statements": "Statements"}
+    )
+    matrix = speaker_theme_matrix(p, report_id, procedural=True)
+    return env.get_template("session.html.j2").render(
+        report_title=params.title,
+        heading=_session_heading(session),
+        metadata=_metadata(session),
+        speakers=table_view(speakers_view),
+        speaker_themes=table_view(matrix, index=True),
+        heatmap={"src": data_uri(heatmap_png), "alt": f"Heatmap of statements per speaker and theme, {report_id}",
+                 "caption": "Statements per speaker and theme (counts)."},
+        quotes=session_quotes(p, report_id, params.quotes_per_theme),
+    )
+
+
+def render_index(p: Processed, figures: dict[str, bytes], interactive: list[str], params: ReportParams,
+                 env: jinja2.Environment) -> str:
+    """The corpus page: sessions (linked), pictures, role and speaker tables, topics."""
+    overview = corpus_overview(p)
+    links = {"Title": [page_name(r) for r in overview["report_id"]]}
+    overview = overview.rename(columns={"report_id": "Report", "series": "Series", "session": "Session", "date": "Date",
+                                        "title": "Title", "moderator": "Moderator", "speakers": "Speakers",
+                                        "statements": "Statements"})
+    topics = p.topics[["topic", "label", "theme", "size", "top_words"]].copy()
+    topics["theme"] = topics["theme"].map(p.theme_name)
+    topics = topics.rename(columns={"topic": "Topic", "label": "Label", "theme": "Theme", "size": "Statements",
+                                    "top_words": "Top words"})
+    n_speakers = len(p.speakers)
+    summary = (
+        f"{len(p.sessions)} session(s), {len(p.statements)} statements, {n_speakers} speakers; "
+        f"{len(p.themes)} codebook themes; {outlier_share(p):.0%} of statements in no emergent topic."
+    )
+    figure_views = [
+        {"src": data_uri(figures[name]), "alt": STATIC_CAPTIONS[name], "caption": STATIC_CAPTIONS[name]}
+        for name in STATIC_CAPTIONS
+        if name in figures
+    ]
+    return env.get_template("index.html.j2").render(
+        report_title=params.title,
+        summary=summary,
+        sessions=table_view(overview, links=links),
+        figures=figure_views,
+        roles=table_view(role_theme_shares(p), index=True),
+        speakers=table_view(speaker_theme_matrix(p), index=True),
+        topics=table_view(topics),
+        interactive=[{"href": f"{name}.html", "text": INTERACTIVE_TITLES.get(name, name)} for name in interactive],
+    )
+
+
+def build_report(p: Processed, figures: dict[str, bytes], session_heatmaps: dict[str, bytes],
+                 interactive: dict[str, str], params: ReportParams) -> dict[str, bytes]:
+    """Every file of the report folder by relative path: index.html, session pages, charts, PNGs."""
+    env = _environment()
+    files: dict[str, bytes] = {"index.html": render_index(p, figures, sorted(interactive), params, env).encode("utf-8")}
+    for report_id in sorted(p.sessions["report_id"]):
+        html = render_session(p, report_id, session_heatmaps[report_id], params, env)
+        files[page_name(report_id)] = html.encode("utf-8")
+    for name, html in interactive.items():
+        files[f"{name}.html"] = html.encode("utf-8")
+    for name, png in figures.items():
+        files[f"figures/{name}.png"] = png
+    return files

@@ -1,0 +1,83 @@
+"""`python -m pipeline report`: the browsable HTML report, its pictures and interactive charts."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from pipeline.cli_support import one_line_errors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pipeline.explore import Processed
+    from pipeline.report.build import ReportParams
+
+log = logging.getLogger(__name__)
+
+
+def write_files(files: dict[str, bytes], out: Path) -> None:
+    """Replace `out` with exactly these files (no stale page of a removed session stays)."""
+    if out.exists():
+        shutil.rmtree(out)
+    for rel, content in sorted(files.items()):
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+@one_line_errors
+def command(
+    statements: Path = typer.Option(..., "--statements", help="statements.csv (segment)"),
+    sessions: Path = typer.Option(..., "--sessions", help="sessions.csv (segment)"),
+    speakers: Path = typer.Option(..., "--speakers", help="speakers.csv (segment)"),
+    statement_themes: Path = typer.Option(..., "--statement-themes", help="statement_themes.csv (topics)"),
+    topics: Path = typer.Option(..., "--topics", help="topics.csv (topics)"),
+    topic_model: Path = typer.Option(..., "--topic-model", help="topic_model/ folder (topics)"),
+    embeddings: Path = typer.Option(..., "--embeddings", help="embeddings.npy (embed)"),
+    embedding_ids: Path = typer.Option(..., "--embedding-ids", help="embedding_ids.csv (embed)"),
+    speaker_themes: Path = typer.Option(..., "--speaker-themes", help="speaker_themes.csv (tables)"),
+    speaker_counts: Path = typer.Option(..., "--speaker-counts", help="speaker_theme_counts.csv (tables)"),
+    speaker_shares: Path = typer.Option(..., "--speaker-shares", help="speaker_theme_shares.csv (tables)"),
+    role_counts: Path = typer.Option(..., "--role-counts", help="role_theme_counts.csv (tables)"),
+    role_shares: Path = typer.Option(..., "--role-shares", help="role_theme_shares.csv (tables)"),
+    session_counts: Path = typer.Option(..., "--session-counts", help="session_theme_counts.csv (tables)"),
+    session_shares: Path = typer.Option(..., "--session-shares", help="session_theme_shares.csv (tables)"),
+    quote_bank: Path = typer.Option(..., "--quote-bank", help="quote_bank.csv (tables)"),
+    codebook: Path = typer.Option(..., "--codebook", help="codebook YAML (theme names)"),
+    params: Path = typer.Option(..., "--params", help="params.yaml (section `report`)"),
+    out: Path = typer.Option(..., "--out", help="out: report folder (index.html, session pages, charts)"),
+) -> None:
+    """Browsable HTML report: corpus page, a page per session, pictures and interactive charts."""
+    from pipeline.explore import load_tables, theme_names_from
+    from pipeline.params import load_section
+    from pipeline.report.build import ReportParams
+
+    report_params = load_section(params, "report", ReportParams)
+    p = load_tables(
+        dict(statements=statements, sessions=sessions, speakers=speakers, statement_themes=statement_themes,
+             topics=topics, speaker_themes=speaker_themes, speaker_counts=speaker_counts,
+             speaker_shares=speaker_shares, role_counts=role_counts, role_shares=role_shares,
+             session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank),
+        theme_names_from(codebook),
+    )
+    files = render(p, topic_model, embeddings, embedding_ids, report_params)
+    write_files(files, out)
+    log.info("report: %d session page(s) -> %s", len(p.sessions), out / "index.html")
+
+
+def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Path, params: ReportParams) -> dict[str, bytes]:
+    """Load the model and vectors, draw the figures and render every page (shared with `analyze`)."""
+    from pipeline.embed.store import load_embeddings
+    from pipeline.figures import interactive_figures, load_topic_model, session_heatmap, static_figures
+    from pipeline.report.build import build_report
+
+    ids = sorted(p.statement_themes["statement_id"])
+    vectors = load_embeddings(embeddings, embedding_ids, ids)
+    model = load_topic_model(topic_model)
+    figures = static_figures(p, params.figures)
+    heatmaps = {r: session_heatmap(p, r, params.figures) for r in p.sessions["report_id"]}
+    interactive = interactive_figures(model, p, vectors, {s: i for i, s in enumerate(ids)}, params.figures)
+    return build_report(p, figures, heatmaps, interactive, params)

@@ -1,0 +1,97 @@
+"""`python -m pipeline segment`: data/raw reports -> the five segment tables.
+
+Thin: lists the reports, reads each one, calls `segment_report`, validates and
+writes. A bad report stops the stage with one line naming the file
+(`on_error: fail`) or is listed in the errors table (`on_error: skip`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from pipeline.cli_support import one_line_errors
+from pipeline.contract import DROPPED_LINES, INGEST_ERRORS, SESSIONS, SPEAKERS, STATEMENTS, validate
+from pipeline.errors import InputError
+from pipeline.params import load_section
+from pipeline.segment.segmenter import SegmentedReport, SegmentParams, segment_report
+from pipeline.tableio import write_table
+
+log = logging.getLogger(__name__)
+
+
+def list_reports(raw: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """Every file of `raw` with a supported suffix, sorted by name; an error when there is none."""
+    if not raw.is_dir():
+        raise InputError(raw, "folder not found")
+    paths = sorted(p for p in raw.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+    if not paths:
+        raise InputError(raw, f"no report to segment (supported: {', '.join(suffixes)})")
+    return paths
+
+
+def segment_folder(raw: Path, params: SegmentParams, nlp: object) -> tuple[list[SegmentedReport], pd.DataFrame]:
+    """Segment every report of `raw`; returns the results and the ingest errors (file, problem)."""
+    from pipeline.segment.readers import SUPPORTED_SUFFIXES, read_report
+
+    results: list[SegmentedReport] = []
+    errors: list[dict[str, str]] = []
+    for path in list_reports(raw, SUPPORTED_SUFFIXES):
+        try:
+            lines = read_report(path)
+            results.append(segment_report(path.stem, lines, nlp=nlp, params=params))
+        except InputError as exc:
+            error = InputError(path, exc.problem)
+            if params.on_error == "fail":
+                raise error from None
+            log.warning("skipped %s", error)
+            errors.append({"file": str(path), "problem": exc.problem})
+    return results, pd.DataFrame(errors, columns=INGEST_ERRORS.column_names)
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+@one_line_errors
+def command(
+    raw: Path = typer.Option(..., "--raw", help="Folder of reports (.txt, .md, .pdf, .docx, .vtt, .srt)."),
+    params_path: Path = typer.Option(..., "--params", help="params.yaml; reads its `segment` section."),
+    statements: Path = typer.Option(..., "--statements", help="Output: one row per statement."),
+    sessions: Path = typer.Option(..., "--sessions", help="Output: one row per report."),
+    speakers: Path = typer.Option(..., "--speakers", help="Output: one row per person per report."),
+    dropped: Path = typer.Option(..., "--dropped", help="Output: every line in no statement, with the reason."),
+    errors: Path = typer.Option(..., "--errors", help="Output: reports skipped with on_error: skip."),
+) -> None:
+    """Segment every report into statements attributed to person, role and section."""
+    import spacy
+
+    params = load_section(params_path, "segment", SegmentParams)
+    try:
+        nlp = spacy.load(params.spacy_model)
+    except OSError:
+        raise InputError(params_path, f"spaCy pipeline '{params.spacy_model}' is not installed") from None
+    results, error_rows = segment_folder(raw, params, nlp)
+    tables = (
+        (statements, STATEMENTS, [r.statements for r in results]),
+        (sessions, SESSIONS, [r.session for r in results]),
+        (speakers, SPEAKERS, [r.speakers for r in results]),
+        (dropped, DROPPED_LINES, [r.dropped for r in results]),
+    )
+    for path, table, frames in tables:
+        df = validate(_concat(frames, table.column_names), table, path)
+        write_table(df, path, table)
+    write_table(error_rows, errors, INGEST_ERRORS)
+    n_statements = sum(len(r.statements) for r in results)
+    n_dropped = sum(len(r.dropped) for r in results)
+    log.info(
+        "segment: %d report(s), %d statement(s), %d dropped line(s), %d skipped",
+        len(results),
+        n_statements,
+        n_dropped,
+        len(error_rows),
+    )

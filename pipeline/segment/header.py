@@ -1,0 +1,262 @@
+"""The header block: session metadata and the roster of who speaks in which role.
+
+A report opens with logos, the series, a "Report Session N <date> <times>"
+line, the title, then fields ("Name of the moderator:", "Name of the main
+speaker:", "Name of panelists/commentators:", "Number of participants:") whose
+value sits on the same line or on the following lines. Field names come in
+English or Spanish and in varying words, so they are recognised by key words
+in folded text. A missing field leaves its columns empty; it is not an error.
+
+`series` holds the preamble line that names a series or cycle ("Preparatory
+series of webinars"); `event` holds the other preamble lines that are not
+logos (e.g. the forum the series prepares), joined by " | ".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pipeline.segment.lines import SourceLine
+from pipeline.segment.names import Person, clean_name
+from pipeline.segment.normalise import collapse_spaces, fold, join_pdf_hyphen, strip_bullet
+
+_FIELD_RE = re.compile(r"^(?P<label>[^:]{3,70}?)\s*:\s*(?P<value>.*)$")
+_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("moderator", re.compile(r"\b(moderat|moderad|facilitat|facilitad|host\b|conductor|conductora)")),
+    ("panelists", re.compile(r"\b(panel|comentarist|commentator|discussant|panelist)")),
+    ("keynote", re.compile(r"\b(main speaker|keynote|ponente|conferencist|orador|expositor|presenter|speaker)")),
+    ("participants", re.compile(r"\b(participa|asistent|attendance|attendees)")),
+)
+_NAME_FIELD_HINT = re.compile(r"\b(name|names|nombre|nombres|nom)\b")
+_SERIES_RE = re.compile(r"\b(series|serie|ciclo|cycle|season|temporada)\b")
+_REPORT_RE = re.compile(r"\b(report|reporte|informe|relatoria|session|sesion|minutes|acta)\b")
+_SESSION_NO_RE = re.compile(r"\b(?:session|sesion|webinar|seminario|panel|no|num)\.?\s*(?:no\.?|n[°º]|#)?\s*(\d{1,3})\b")
+_TIME_RANGE_RE = re.compile(
+    r"(?<!\d)(\d{1,2})\s*[:.h]\s*(\d{2})\s*(?:hrs?\.?|h\b)?\s*(?:[-–—]|a|to|al)\s*(\d{1,2})\s*[:.h]\s*(\d{2})(?!\d)"
+)
+_MONTHS = {
+    **{m: i for i, m in enumerate(
+        "january february march april may june july august september october november december".split(), 1)},
+    **{m: i for i, m in enumerate(
+        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split(), 1)},
+    "setiembre": 9,
+    **{m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)},
+}
+_MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE_MDY_RE = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")
+_DATE_DMY_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:de\s+)?({_MONTH_ALT})\.?,?\s+(?:de(?:l)?\s+)?(\d{{4}})\b")
+_DATE_ISO_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_FIGURE_RE = re.compile(r"(\d{1,3}(?:[,.\s]\d{3})+|\d+)\s+([^\d,;]*)")
+_LOGO_MAX_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the header says about the session, and which lines it consumed."""
+
+    series: str = ""
+    event: str = ""
+    session: int | None = None
+    date: str = ""
+    start_time: str = ""
+    end_time: str = ""
+    title: str = ""
+    people: tuple[Person, ...] = ()
+    participants_zoom: int | None = None
+    facebook_views: int | None = None
+    people_reached: int | None = None
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    def names(self, role: str) -> list[str]:
+        return [p.name for p in self.people if p.role == role]
+
+
+def field_kind(text: str) -> tuple[str, str] | None:
+    """('moderator', value) for 'Name of the moderator: X'; None when the line is no header field."""
+    bulleted, body = strip_bullet(text)
+    if bulleted:
+        return None
+    match = _FIELD_RE.match(body)
+    if not match:
+        return None
+    label = fold(match.group("label"))
+    if len(label.split()) > 8 or label.startswith(("from ", "de ", "desde ")):
+        return None
+    for kind, pattern in _FIELDS:
+        if pattern.search(label):
+            return kind, match.group("value").strip()
+    if _NAME_FIELD_HINT.search(label) and len(label.split()) <= 6:
+        return "other", match.group("value").strip()
+    return None
+
+
+def parse_header(lines: Sequence[SourceLine], is_body_start: Callable[[str], bool]) -> tuple[Header, int]:
+    """Parse the header among `lines` (page furniture already removed).
+
+    Returns the header and the index in `lines` where the body starts: the
+    first line, not a header field, for which `is_body_start` holds (a section
+    heading or a speaker). Every non-blank line before it is recorded in
+    `Header.reasons` (header_field, or garbled for logo text).
+    """
+    body_start = len(lines)
+    for index, line in enumerate(lines):
+        text = line.text.strip()
+        if text and is_body_start(text):
+            body_start = index
+            break
+    head = lines[:body_start]
+    first_field = next((i for i, l in enumerate(head) if field_kind(l.text.strip())), len(head))
+    reasons: dict[int, str] = {}
+    meta = _parse_preamble(head[:first_field], reasons)
+    people, figures = _parse_fields(head[first_field:], reasons)
+    header = Header(**meta, people=tuple(people), **figures, reasons=reasons)
+    return header, body_start
+
+
+def _parse_preamble(lines: Sequence[SourceLine], reasons: dict[int, str]) -> dict[str, object]:
+    """Logos, series, event, the report/session line and the title (the last line before the fields).
+
+    Line by line, not by blank-separated blocks: PDF text layers drop blank lines.
+    """
+    meta: dict[str, object] = {}
+    items = [line for line in lines if line.text.strip()]
+    texts = [collapse_spaces(line.text) for line in items]
+    report_index = next((i for i, t in enumerate(texts) if _is_report_line(t)), None)
+    if report_index is not None:
+        meta.update(parse_report_line(texts[report_index]))
+    title_index = None
+    if items and len(items) - 1 != report_index:
+        title_index = len(items) - 1
+        meta["title"] = texts[title_index]
+    series, event = [], []
+    for i, (line, text) in enumerate(zip(items, texts)):
+        reason = "header_field"
+        if i not in (report_index, title_index):
+            if _SERIES_RE.search(fold(text)):
+                series.append(text)
+            elif len(text.split()) <= _LOGO_MAX_WORDS and not any(ch.isdigit() for ch in text):
+                reason = "garbled"
+            else:
+                event.append(text)
+        reasons[line.line_no] = reason
+    meta["series"] = " | ".join(series)
+    meta["event"] = " | ".join(event)
+    return meta
+
+
+def _is_report_line(text: str) -> bool:
+    folded = fold(text)
+    return bool(_REPORT_RE.search(folded)) and bool(
+        _parse_date(folded) or _TIME_RANGE_RE.search(folded) or _SESSION_NO_RE.search(folded)
+    )
+
+
+def parse_report_line(text: str) -> dict[str, object]:
+    """'Report Session 3 June 09, 2020 09: 00-10: 30 hrs.' -> session, ISO date, start and end times."""
+    folded = fold(text)
+    out: dict[str, object] = {}
+    number = _SESSION_NO_RE.search(folded)
+    if number:
+        out["session"] = int(number.group(1))
+    date = _parse_date(folded)
+    if date:
+        out["date"] = date
+    times = _TIME_RANGE_RE.search(folded)
+    if times:
+        h1, m1, h2, m2 = (int(g) for g in times.groups())
+        if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60:
+            out["start_time"] = f"{h1:02d}:{m1:02d}"
+            out["end_time"] = f"{h2:02d}:{m2:02d}"
+    return out
+
+
+def _parse_date(folded: str) -> str:
+    for regex, order in ((_DATE_MDY_RE, "mdy"), (_DATE_DMY_RE, "dmy")):
+        match = regex.search(folded)
+        if match:
+            a, b, year = match.groups()
+            month, day = (_MONTHS[a], int(b)) if order == "mdy" else (_MONTHS[b], int(a))
+            if 1 <= day <= 31:
+                return f"{int(year):04d}-{month:02d}-{day:02d}"
+    match = _DATE_ISO_RE.search(folded)
+    if match:
+        return "-".join(match.groups())
+    return ""
+
+
+def _parse_fields(lines: Sequence[SourceLine], reasons: dict[int, str]) -> tuple[list[Person], dict[str, int | None]]:
+    """Each field's value: on its own line after the colon, or on the following lines up to the next field."""
+    people: list[Person] = []
+    figures: dict[str, int | None] = {}
+    kind: str | None = None
+    values: list[tuple[bool, str]] = []
+
+    def flush() -> None:
+        if kind in ("moderator", "keynote", "panelists"):
+            role = "panelist" if kind == "panelists" else kind
+            for entry in _entries(values):
+                person = parse_person(entry, role)
+                if person is not None and all(p.name != person.name for p in people):
+                    people.append(person)
+        elif kind == "participants":
+            figures.update(parse_participation(" ".join(v for _, v in values)))
+
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        reasons[line.line_no] = "header_field"
+        found = field_kind(text)
+        if found is not None:
+            flush()
+            kind, value = found
+            values = [(False, value)] if value else []
+        else:
+            values.append(strip_bullet(text))
+    flush()
+    return people, figures
+
+
+def _entries(values: list[tuple[bool, str]]) -> list[str]:
+    """One entry per bullet; an unbulleted line continues the previous bulleted entry."""
+    entries: list[str] = []
+    last_bulleted = False
+    for bulleted, text in values:
+        if entries and not bulleted and last_bulleted:
+            entries[-1] = f"{entries[-1]} {text}"
+            continue
+        entries.extend(part.strip() for part in text.split(";") if part.strip())
+        last_bulleted = bulleted
+    return entries
+
+
+def parse_person(entry: str, role: str) -> Person | None:
+    """'Maude Brossard- Sabourin, Chantier de l'Économie Sociale. Québec.' -> name, affiliation."""
+    entry = collapse_spaces(join_pdf_hyphen(entry)).strip()
+    name, affiliation = entry, ""
+    for separator in (",", " – ", " — ", " - ", " ("):
+        if separator in entry:
+            name, affiliation = entry.split(separator, 1)
+            break
+    affiliation = affiliation.strip().rstrip(")").rstrip(".").strip()
+    name = clean_name(name.rstrip("."))
+    if not name:
+        return None
+    return Person(name=name, role=role, affiliation=affiliation)
+
+
+def parse_participation(text: str) -> dict[str, int | None]:
+    """'237 participants in zoom, 3,900 views on Facebook, 12,110 people reached' -> the three integers."""
+    out: dict[str, int | None] = {}
+    for number, words in _FIGURE_RE.findall(text):
+        value = int(re.sub(r"\D", "", number))
+        folded = fold(words)
+        if re.search(r"facebook|view|vista|reproducc|visualizac", folded):
+            out.setdefault("facebook_views", value)
+        elif re.search(r"reach|alcanz|alcance|impact", folded):
+            out.setdefault("people_reached", value)
+        elif re.search(r"zoom|participa|asistent|attend|conect", folded):
+            out.setdefault("participants_zoom", value)
+    return out

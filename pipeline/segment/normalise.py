@@ -1,0 +1,70 @@
+"""Text folding shared by the segment rules.
+
+Reports mix accents, casing and PDF extraction noise ("Brossard- Sabourin");
+every comparison between two pieces of text goes through these folds so that
+one rule never sees "Pérez" and "PEREZ" as different words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+BULLET_RE = re.compile(r"^\s*(?:[-•–—*·▪●◦]|\d{1,2}[.)])\s+")
+_PDF_HYPHEN_RE = re.compile(r"(?<=[^\W\d_])([-‐‑])\s+(?=[^\W\d_])")
+_SPACES_RE = re.compile(r"\s+")
+TERMINAL_PUNCTUATION = (".", "!", "?", "»", '"', "”", ")")
+
+
+def strip_accents(text: str) -> str:
+    """'María Ángeles' -> 'Maria Angeles' (compatibility decomposition, marks dropped)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lowercase, accent-free, single-spaced: the form names and headings are compared in."""
+    return collapse_spaces(strip_accents(text).casefold())
+
+
+def letters_only(text: str) -> str:
+    """Lowercase accent-free letters only: how page furniture is recognised.
+
+    Digits are dropped so that a running footer carrying its page number
+    ("Report - page 3") folds to the same string on every page.
+    """
+    return "".join(ch for ch in fold(text) if ch.isalpha())
+
+
+def collapse_spaces(text: str) -> str:
+    return _SPACES_RE.sub(" ", text).strip()
+
+
+def join_pdf_hyphen(text: str) -> str:
+    """'Brossard- Sabourin' -> 'Brossard-Sabourin': PDF extraction leaves a space after a hyphen."""
+    return _PDF_HYPHEN_RE.sub(r"\1", text)
+
+
+def strip_bullet(text: str) -> tuple[bool, str]:
+    """(True, rest) when the line starts with a bullet (-, •, –, *, '1.'), else (False, text)."""
+    match = BULLET_RE.match(text)
+    if match:
+        return True, text[match.end() :].strip()
+    return False, text.strip()
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether `text` ends a sentence; a trailing ellipsis ('transport...') does not."""
+    stripped = text.rstrip()
+    if not stripped or stripped.endswith(("...", "…")):
+        return False
+    return stripped.endswith(TERMINAL_PUNCTUATION)
+
+
+def starts_lowercase(text: str) -> bool:
+    for ch in text.strip():
+        if ch.isalpha():
+            return ch.islower()
+        if ch.isdigit():
+            return False
+    return False

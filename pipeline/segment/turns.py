@@ -1,0 +1,162 @@
+"""Who is speaking: speaker labels, "From X:" chat lines and turns inside a bullet.
+
+Shapes alone cannot tell "María de la Ángeles:" (a person) from "Social
+Economy:" (a topic), or "From Edgar: ..." (a chat message) from "From the
+government side: ..." (a sentence). A name-shaped candidate is accepted when it
+resolves to a header person, or when spaCy reads it as a person (a PERSON
+entity, or proper nouns only without a place/organisation/date entity covering
+it). Every decision is cached: the same label recurs many times.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.segment.names import PARTICLES, SPEECH_VERBS, Roster, clean_name, has_name_shape
+from pipeline.segment.normalise import fold, strip_bullet
+
+_FROM_RE = re.compile(r"^(?:from|de|desde)\s+(?P<who>[^:]{1,80}?)\s*:\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_LABEL_RE = re.compile(r"^(?P<who>[^:]{1,80}?)\s*:\s*(?P<rest>.*)$", re.DOTALL)
+# Where a new turn may start inside a bullet: after the end of a sentence.
+_TURN_START_RE = re.compile(r"(?<=[.?!…])\s+(?=[^\W\d_])")
+_NOT_PERSON_ENTITIES = frozenset({"GPE", "LOC", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "EVENT", "LAW", "WORK_OF_ART", "FAC", "PRODUCT", "LANGUAGE", "ORG", "NORP"})
+_MAX_NAME_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A piece of a line attributed to someone: `who` as written (empty when nobody) and the text."""
+
+    who: str
+    text: str
+    chat: bool = False  # written "From X:" (an audience-style message)
+
+
+@dataclass
+class NameJudge:
+    """Decides whether a piece of text names a person; uses the roster first, spaCy second."""
+
+    nlp: Any
+    roster: Roster
+    _cache: dict[str, bool] = field(default_factory=dict)
+
+    def is_person(self, who: str, *, loose: bool = False) -> bool:
+        """`loose` admits single-token handles ("admon2", "Edgar") as in chat lines."""
+        who = who.strip()
+        key = f"{loose}|{who}"
+        if key not in self._cache:
+            self._cache[key] = self._judge(who, loose=loose)
+        return self._cache[key]
+
+    def _judge(self, who: str, *, loose: bool) -> bool:
+        if not who or len(who.split()) > _MAX_NAME_WORDS or any(ch in who for ch in "?!;\"“”"):
+            return False
+        words = clean_name(who).split()
+        if not words:
+            return False
+        if loose and len(words) == 1 and re.fullmatch(r"[\w.\-']+", words[0]) and not words[0].isdigit():
+            if words[0][0].isupper() or any(ch.isdigit() for ch in words[0]) or "_" in words[0]:
+                return not self._spacy_says_not_person(who)
+        if not has_name_shape(who, max_tokens=_MAX_NAME_WORDS) and not (loose and _mostly_capitalised(who)):
+            return False
+        if self.roster.resolve(who) is not None:
+            return True
+        doc = self.nlp(" ".join(words))
+        if any(ent.label_ == "PERSON" for ent in doc.ents):
+            return True
+        if self._spacy_says_not_person(" ".join(words)):
+            return False
+        alpha = [t for t in doc if t.is_alpha and t.lower_ not in PARTICLES]
+        if loose:
+            return bool(alpha)
+        return bool(alpha) and all(t.pos_ == "PROPN" for t in alpha)
+
+    def _spacy_says_not_person(self, text: str) -> bool:
+        doc = self.nlp(text)
+        if any(ent.label_ == "PERSON" for ent in doc.ents):
+            return False
+        covered = sum(len(ent) for ent in doc.ents if ent.label_ in _NOT_PERSON_ENTITIES)
+        alpha = [t for t in doc if not t.is_punct]
+        return bool(alpha) and covered >= len(alpha)
+
+
+def _mostly_capitalised(text: str) -> bool:
+    words = [w for w in text.split() if w.strip(".,")]
+    caps = [w for w in words if w[0].isupper() or fold(w) in PARTICLES]
+    return bool(words) and len(caps) == len(words)
+
+
+def split_who_and_verb(who: str) -> str:
+    """'Dip. Soraya pregunta' -> 'Dip. Soraya': a speech verb after the name is not part of it."""
+    words = who.split()
+    if len(words) > 1 and fold(words[-1]) in SPEECH_VERBS:
+        return " ".join(words[:-1])
+    return who
+
+
+def chat_turn(text: str, judge: NameJudge) -> Turn | None:
+    """'- From Name: text' / 'From Name: text' -> Turn(Name, text, chat=True)."""
+    _, body = strip_bullet(text)
+    match = _FROM_RE.match(body)
+    if not match:
+        return None
+    who = match.group("who").strip()
+    if not judge.is_person(who, loose=True):
+        return None
+    return Turn(who=who, text=match.group("rest").strip(), chat=True)
+
+
+def label_only(text: str, judge: NameJudge) -> str | None:
+    """'Name:' alone on its line (bullet allowed) -> the name as written."""
+    _, body = strip_bullet(text)
+    body = body.strip()
+    if not body.endswith(":") or ":" in body[:-1]:
+        return None
+    who = split_who_and_verb(body[:-1].strip())
+    return who if judge.is_person(who) else None
+
+
+def inline_turns(text: str, judge: NameJudge) -> list[Turn]:
+    """Split a bullet's text into turns: 'X pregunta: question? Y: answer' -> [X, Y].
+
+    A turn starts at the beginning of the text or after the end of a sentence,
+    with a name-like prefix (optionally followed by a speech verb) and a colon;
+    the text before the first such prefix is a turn with `who` empty. Only a
+    prefix that names a person counts: 'through funds: ...' is text.
+    """
+    starts = [0] + [m.end() for m in _TURN_START_RE.finditer(text)]
+    cuts: list[tuple[int, int, str]] = []  # (turn start, text start, who)
+    for start in starts:
+        if cuts and start < cuts[-1][1]:
+            continue  # inside the previous label ("Dip. Soraya pregunta:")
+        match = _LABEL_RE.match(text[start:])
+        if not match:
+            continue
+        raw_who = match.group("who")
+        who = split_who_and_verb(raw_who.strip())
+        has_verb = who != raw_who.strip()
+        if not who or not match.group("rest").strip():
+            continue
+        if not (judge.is_person(who) and (has_verb or _strong_person(who, judge))):
+            continue
+        text_start = start + match.start("rest")
+        cuts.append((start, text_start, who))
+    if not cuts:
+        return [Turn(who="", text=text.strip())]
+    turns: list[Turn] = []
+    if cuts[0][0] > 0:
+        turns.append(Turn(who="", text=text[: cuts[0][0]].strip()))
+    for i, (_, text_start, who) in enumerate(cuts):
+        end = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
+        turns.append(Turn(who=who, text=text[text_start:end].strip()))
+    return [t for t in turns if t.text]
+
+
+def _strong_person(who: str, judge: NameJudge) -> bool:
+    """Inline 'X: text' without a speech verb needs more than the shape: the roster or a PERSON entity."""
+    if judge.roster.resolve(who) is not None:
+        return True
+    doc = judge.nlp(who)
+    return any(ent.label_ == "PERSON" for ent in doc.ents)

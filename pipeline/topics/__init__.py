@@ -1,0 +1,1 @@
+"""The `topics` stage: emergent BERTopic topics, named by the codebook's themes."""

@@ -1,0 +1,72 @@
+"""`python -m pipeline topics`: read statements, vectors and codebook; write themes, topics, model."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import typer
+
+from pipeline.cli_support import one_line_errors
+from pipeline.errors import InputError
+
+log = logging.getLogger(__name__)
+
+LABELS_FILE = "topic_labels.json"
+
+
+@one_line_errors
+def command(
+    statements: Path = typer.Option(..., "--statements", help="statements.csv (segment stage)"),
+    embeddings: Path = typer.Option(..., "--embeddings", help="embeddings.npy (embed stage)"),
+    embedding_ids: Path = typer.Option(..., "--embedding-ids", help="embedding_ids.csv (embed stage)"),
+    codebook: Path = typer.Option(..., "--codebook", help="the codebook YAML"),
+    params: Path = typer.Option(..., "--params", help="params.yaml (section `topics`)"),
+    statement_themes: Path = typer.Option(..., "--statement-themes", help="output: statement_themes.csv"),
+    topics: Path = typer.Option(..., "--topics", help="output: topics.csv"),
+    model_dir: Path = typer.Option(..., "--model-dir", help="output: the fitted BERTopic (safetensors) and its labels"),
+) -> None:
+    """Cluster statements into topics and name them by the codebook's themes."""
+    from pipeline.codebook import load_codebook
+    from pipeline.contract import STATEMENT_THEMES, STATEMENTS, TOPICS
+    from pipeline.embed.encode import embed_texts
+    from pipeline.embed.model import load_encoder
+    from pipeline.embed.store import load_embeddings
+    from pipeline.params import load_section
+    from pipeline.tableio import read_table, write_table
+    from pipeline.topics.core import assign_topics_and_themes
+    from pipeline.topics.params import TopicsParams
+
+    p = load_section(params, "topics", TopicsParams)
+    book = load_codebook(codebook)
+    st = read_table(statements, STATEMENTS)
+    vectors = load_embeddings(embeddings, embedding_ids, st["statement_id"].tolist())
+    encoder = load_encoder(p.encoder, source=f"{params}:topics.encoder")
+    if len(vectors) and vectors.shape[1] != encoder.dimension:
+        raise InputError(embeddings, f"vectors have {vectors.shape[1]} dimensions but topics.encoder "
+                                     f"{p.encoder!r} gives {encoder.dimension}: use the embed stage's model")
+    try:
+        result = assign_topics_and_themes(
+            st, vectors, book, lambda texts: embed_texts(texts, encoder), p, encoder.model
+        )
+    except ValueError as exc:
+        raise InputError(params, str(exc)) from None
+    write_table(result.statement_themes, statement_themes, STATEMENT_THEMES)
+    write_table(result.topics, topics, TOPICS)
+    save_model(result.model, result.labels, model_dir, str(encoder.path))
+    log.info("%d statements, %d topics (%s) -> %s", len(st), len(result.topics), result.fit_path, statement_themes)
+
+
+def save_model(model: object | None, labels: dict, model_dir: Path, embedding_model_path: str) -> None:
+    """Save the fitted BERTopic with safetensors (never pickle) plus its labels as JSON."""
+    model_dir = Path(model_dir)
+    if model_dir.exists():
+        shutil.rmtree(model_dir)
+    model_dir.mkdir(parents=True)
+    if model is not None:
+        model.save(str(model_dir), serialization="safetensors", save_ctfidf=True,
+                   save_embedding_model=embedding_model_path)
+    (model_dir / LABELS_FILE).write_text(json.dumps(labels, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")

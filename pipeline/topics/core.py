@@ -1,0 +1,139 @@
+"""The `topics` stage core: statements + embeddings + codebook -> themes and topics.
+
+No file I/O here: the CLI reads the tables, the vectors and the codebook,
+and writes what this returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.codebook import OTHER, Codebook
+from pipeline.topics.model import OUTLIER, fit_topics, topic_label, topic_words
+from pipeline.topics.params import TopicsParams
+from pipeline.topics.themes import (
+    assign_themes,
+    codebook_training_set,
+    fit_theme_scorer,
+    normalise_rows,
+    smooth_by_topic,
+    topic_themes,
+)
+
+log = logging.getLogger(__name__)
+
+STATEMENT_COLUMNS = ("statement_id", "report_id", "speaker", "role", "section", "text")
+Encode = Callable[[list[str]], np.ndarray]
+
+
+@dataclass
+class TopicsResult:
+    statement_themes: pd.DataFrame
+    topics: pd.DataFrame
+    model: Any | None  # the fitted BERTopic (None when there were no statements)
+    labels: dict[str, Any]  # topic labels and theme mapping, saved as JSON beside the model
+    fit_path: str
+
+
+def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, params: TopicsParams) -> np.ndarray:
+    """Each statement's score for each codebook theme, before topic smoothing (rows sum to 1)."""
+    texts, labels = codebook_training_set(codebook)
+    scorer = fit_theme_scorer(codebook, encode(texts), labels, params.themes, params.seed)
+    return scorer.scores(embeddings)
+
+
+def assign_topics_and_themes(
+    statements: pd.DataFrame,
+    embeddings: np.ndarray,
+    codebook: Codebook,
+    encode: Encode,
+    params: TopicsParams,
+    embedding_model: Any,
+) -> TopicsResult:
+    """Fit emergent topics, name every statement by a theme, map topics to themes.
+
+    `embeddings[i]` is the vector of `statements.iloc[i]`; `encode` embeds
+    codebook texts with the same model; `embedding_model` is what BERTopic uses
+    to embed candidate keywords (never the statements).
+    """
+    missing = [c for c in STATEMENT_COLUMNS if c not in statements.columns]
+    if missing:
+        raise ValueError(f"statements lack column(s) {', '.join(missing)}")
+    if len(statements) != len(embeddings):
+        raise ValueError(f"{len(statements)} statements but {len(embeddings)} embeddings")
+    statements = statements.reset_index(drop=True)
+    if len(statements) == 0:
+        return _empty_result()
+    embeddings = normalise_rows(embeddings)
+    docs = [str(t) for t in statements["text"]]
+
+    fitted = fit_topics(docs, embeddings, params, embedding_model)
+    topics = fitted.topics
+    raw_scores = theme_scores(codebook, embeddings, encode, params)
+    scores = smooth_by_topic(raw_scores, topics, params.themes.topic_weight)
+    assigned = assign_themes(scores, codebook.ids, params.themes)
+    mapping = topic_themes(topics, assigned.theme, params.themes.topic_min_share)
+
+    n_words = params.representation.label_words
+    labels = {int(t): topic_label(fitted.model, int(t), n_words) for t in sorted(set(topics.tolist()))}
+    out = statements[list(STATEMENT_COLUMNS)].copy()
+    out["topic"] = topics
+    out["topic_label"] = [labels[int(t)] for t in topics]
+    out["theme"] = assigned.theme
+    out["theme_score"] = np.round(assigned.theme_score, 6)
+    out["themes"] = assigned.themes
+    topics_df = _topics_table(fitted.model, out, embeddings, labels, mapping, params)
+    label_doc = {
+        "codebook": codebook.name,
+        "fit_path": fitted.path,
+        "themes": {t.id: t.name for t in codebook.themes} | {OTHER: codebook.display_name(OTHER)},
+        "procedural_themes": list(codebook.procedural_ids),
+        "topics": {
+            str(t): {"label": labels[t], "theme": mapping[t], "words": topic_words(fitted.model, t, params.representation.top_n_words)}
+            for t in sorted(labels)
+        },
+    }
+    return TopicsResult(out, topics_df, fitted.model, label_doc, fitted.path)
+
+
+def _topics_table(model: Any, st: pd.DataFrame, embeddings: np.ndarray, labels: dict[int, str],
+                  mapping: dict[int, str], params: TopicsParams) -> pd.DataFrame:
+    rows = []
+    topics = st["topic"].to_numpy()
+    n_rep = params.representative_statements
+    for topic in sorted(labels):
+        members = np.flatnonzero(topics == topic)
+        centre = normalise_rows(embeddings[members].mean(axis=0, keepdims=True))[0]
+        sims = embeddings[members] @ centre
+        order = sorted(range(len(members)), key=lambda j: (-round(float(sims[j]), 9), str(st["statement_id"].iloc[members[j]])))
+        reps = [str(st["text"].iloc[members[j]]) for j in order[:n_rep]]
+        theme = mapping[topic]
+        share = float((st["theme"].iloc[members] == theme).mean()) if len(members) else 0.0
+        pos = model.topic_aspects_.get("POS", {}).get(topic, []) if hasattr(model, "topic_aspects_") else []
+        rows.append({
+            "topic": topic,
+            "label": labels[topic],
+            "top_words": "; ".join(topic_words(model, topic, params.representation.top_n_words)),
+            "size": len(members),
+            "representative_statements": " | ".join(reps),
+            "theme": theme,
+            "theme_share": round(share, 6),
+            "pos_words": "; ".join(w for w, _ in pos if w),
+        })
+    return pd.DataFrame(rows)
+
+
+def _empty_result() -> TopicsResult:
+    st = pd.DataFrame({c: pd.Series(dtype=str) for c in (*STATEMENT_COLUMNS, "topic_label", "theme", "themes")})
+    st["topic"] = pd.Series(dtype="Int64")
+    st["theme_score"] = pd.Series(dtype=float)
+    topics = pd.DataFrame({"topic": pd.Series(dtype="Int64"), "label": pd.Series(dtype=str), "top_words": pd.Series(dtype=str),
+                           "size": pd.Series(dtype="Int64"), "representative_statements": pd.Series(dtype=str),
+                           "theme": pd.Series(dtype=str), "theme_share": pd.Series(dtype=float), "pos_words": pd.Series(dtype=str)})
+    return TopicsResult(st, topics, None, {"topics": {}}, "empty")

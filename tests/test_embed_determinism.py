@@ -1,0 +1,52 @@
+"""The same text gives the same vector (1e-6), whatever runs, batches and neighbours (real model)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.embed.encode import embed_texts
+from pipeline.embed.model import load_encoder
+
+pytestmark = pytest.mark.slow
+
+TOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def cap_texts(shared_dir) -> list[str]:
+    """300 real State of the Union sentences of varied length."""
+    frame = pd.read_csv(shared_dir / "corpora" / "cap_sotu" / "df_cap_sotu_test.csv", usecols=["text_original"])
+    return frame["text_original"].astype(str).drop_duplicates().sample(300, random_state=3).tolist()
+
+
+def test_order_and_batch_size_do_not_change_a_vector(embed_encoder, cap_texts):
+    reference = embed_texts(cap_texts, embed_encoder, batch_size=32)
+    order = np.random.default_rng(0).permutation(len(cap_texts))
+    for batch_size in (1, 7, 64):
+        shuffled = embed_texts([cap_texts[i] for i in order], embed_encoder, batch_size=batch_size)
+        back = np.empty_like(shuffled)
+        back[order] = shuffled
+        assert np.abs(back - reference).max() <= TOL, batch_size
+
+
+def test_neighbours_do_not_change_a_vector(embed_encoder, cap_texts):
+    alone = embed_texts(cap_texts[:20], embed_encoder)
+    among_others = embed_texts(cap_texts[150:] + cap_texts[:20], embed_encoder)[-20:]
+    assert np.abs(alone - among_others).max() <= TOL
+
+
+def test_a_fresh_model_load_gives_the_same_vectors(embed_encoder, cap_texts):
+    first = embed_texts(cap_texts[:50], embed_encoder)
+    fresh = load_encoder("all-MiniLM-L6-v2")
+    assert fresh.fingerprint == embed_encoder.fingerprint
+    assert np.abs(embed_texts(cap_texts[:50], fresh) - first).max() <= TOL
+
+
+def test_equal_texts_get_identical_rows(embed_encoder):
+    texts = ["Credit unions matter.", "Other text.", "Credit unions matter."]
+    vectors = embed_texts(texts, embed_encoder)
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    assert not np.allclose(vectors[0], vectors[1])

@@ -1,0 +1,68 @@
+"""The cache with the real model: hit, miss, model change, deletion (same values again)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from pipeline.embed.incremental import cache_for, embed_with_cache
+from pipeline.embed.model import Encoder, load_encoder
+from pipeline.embed.settings import EmbedParams
+
+pytestmark = pytest.mark.slow
+
+TEXTS = [
+    "The social economy is a vehicle for sustainable development.",
+    "Cooperatives need access to finance.",
+    "Public procurement can favour social enterprises.",
+]
+
+
+def test_miss_then_hit(embed_encoder, tmp_path):
+    params = EmbedParams()
+    first, report = embed_with_cache(TEXTS, embed_encoder, params, cache_for(embed_encoder, params, tmp_path))
+    assert (report.encoded, report.cached) == (3, 0)
+    again, report = embed_with_cache(
+        TEXTS[::-1] + ["A new statement on care work."], embed_encoder, params, cache_for(embed_encoder, params, tmp_path)
+    )
+    assert (report.encoded, report.cached) == (1, 3)
+    np.testing.assert_array_equal(again[:3], first[::-1])
+
+
+def test_all_cached_needs_no_model_weights(embed_encoder, tmp_path):
+    params = EmbedParams()
+    embed_with_cache(TEXTS, embed_encoder, params, cache_for(embed_encoder, params, tmp_path))
+    cold = load_encoder("all-MiniLM-L6-v2")
+    _, report = embed_with_cache(TEXTS, cold, params, cache_for(cold, params, tmp_path))
+    assert report.encoded == 0 and not cold.loaded
+
+
+def test_deleting_the_cache_recomputes_the_same_values(embed_encoder, tmp_path):
+    params = EmbedParams()
+    first, _ = embed_with_cache(TEXTS, embed_encoder, params, cache_for(embed_encoder, params, tmp_path / "c"))
+    shutil.rmtree(tmp_path / "c")
+    second, report = embed_with_cache(TEXTS, embed_encoder, params, cache_for(embed_encoder, params, tmp_path / "c"))
+    assert report.encoded == 3
+    assert np.abs(second - first).max() <= 1e-6
+
+
+def test_another_model_or_settings_do_not_reuse_vectors(embed_encoder, tmp_path):
+    params = EmbedParams()
+    embed_with_cache(TEXTS, embed_encoder, params, cache_for(embed_encoder, params, tmp_path))
+    # the same weights under another fingerprint stand for a changed model folder
+    changed = Encoder(name="changed", path=embed_encoder.path, fingerprint="0" * 64, _model=embed_encoder.model)
+    _, report = embed_with_cache(TEXTS, changed, params, cache_for(changed, params, tmp_path))
+    assert report.encoded == 3
+    raw = EmbedParams(normalize=False)
+    _, report = embed_with_cache(TEXTS, embed_encoder, raw, cache_for(embed_encoder, raw, tmp_path))
+    assert report.encoded == 3
+    _, report = embed_with_cache(TEXTS, embed_encoder, params, cache_for(embed_encoder, params, tmp_path))
+    assert report.encoded == 0
+
+
+def test_without_cache_everything_is_encoded(embed_encoder):
+    vectors, report = embed_with_cache(TEXTS + TEXTS[:1], embed_encoder, EmbedParams(), cache=None)
+    assert (report.texts, report.distinct, report.encoded) == (4, 3, 3)
+    np.testing.assert_array_equal(vectors[0], vectors[3])
