@@ -11,6 +11,7 @@ import typer
 
 from pipeline import analyze as analyze_cli
 from pipeline import export as export_cli
+from pipeline import evaluate as evaluate_cli
 from pipeline.embed import cli as embed_cli
 from pipeline.report import cli as report_cli
 from pipeline.segment import cli as segment_cli
@@ -31,6 +32,7 @@ app.command("segment")(segment_cli.command)
 app.command("embed")(embed_cli.command)
 app.command("topics")(topics_cli.command)
 app.command("tables")(tables_cli.command)
+app.command("evaluate")(evaluate_cli.command)
 app.command("report")(report_cli.command)
 app.command("export")(export_cli.command)
 app.command("analyze", rich_help_panel="Ad hoc (outside DVC)")(analyze_cli.command)

@@ -245,6 +245,14 @@ THEME_SHARE_BY_SPEAKER = Table(
     unique=("report_id", "speaker", "theme"),
 )
 
+THEME_LABELS = Table(
+    "theme_labels",
+    (_c("report_id"), _c("statement_id"), _c("text"), _c("themes")),  # themes: every acceptable id, "; "-joined
+    sort_by=("statement_id",),
+    unique=("statement_id",),
+    notes="hand labels for the evaluate stage; text guards against a changed segmentation",
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -257,6 +265,7 @@ TABLES: dict[str, Table] = {
         STATEMENT_THEMES,
         SPEAKER_THEMES,
         TOPICS,
+        THEME_LABELS,
         SPEAKER_THEME_COUNTS,
         SPEAKER_THEME_SHARES,
         ROLE_THEME_COUNTS,

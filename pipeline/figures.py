@@ -216,7 +216,8 @@ def topics_per_class(model: Any, docs: list[str], topics: list[int], labels: lis
     if model is not None and len(set(topics) - {-1}) >= 1:
         try:
             model.topics_ = list(topics)
-            table = model.topics_per_class(docs, classes=classes)
+            # BERTopic groups classes through a set: sort so the chart is the same on every run
+            table = model.topics_per_class(docs, classes=classes).sort_values(["Topic", "Class"], kind="mergesort")
             return model.visualize_topics_per_class(table, top_n_topics=top_n, title=title)
         except Exception as exc:
             log.warning("BERTopic's topics per class failed (%s); drawing a plain bar chart instead", exc)

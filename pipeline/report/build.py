@@ -23,6 +23,7 @@ from pipeline.explore import (
     Processed,
     corpus_overview,
     outlier_share,
+    readable,
     role_theme_shares,
     speaker_or_unattributed,
     speaker_theme_matrix,
@@ -93,7 +94,10 @@ def table_view(df: pd.DataFrame, *, index: bool = False, links: dict[str, list[s
             link = links[col][i] if col in links else ""
             row.append(_cell(value, link=link, decimals=decimals))
         rows.append(row)
-    return {"headers": [str(c) for c in frame.columns], "rows": rows}
+    headers = [str(c) for c in frame.columns]
+    if index and headers:
+        headers[0] = readable(headers[0])
+    return {"headers": headers, "rows": rows}
 
 
 def _environment() -> jinja2.Environment:

@@ -89,11 +89,18 @@ def _recurring_pieces(
     candidates; nor is a line starting in lowercase (the tail of a cut sentence).
     Blank lines are not required around a footer: PDF text layers drop them.
     """
-    counts: Counter[str] = Counter()
-    for line in lines:
-        if _eligible(line.text, is_protected) and not starts_lowercase(line.text):
-            counts[letters_only(line.text)] += 1
-    return {key for key, n in counts.items() if n >= min_repeats}
+    keys = [letters_only(l.text) for l in lines if _eligible(l.text, is_protected) and not starts_lowercase(l.text)]
+    counts = Counter(keys)
+    pieces = {key for key, n in counts.items() if n >= min_repeats}
+    # A footer written once on one line ("Sponsored by: X") and elsewhere on two
+    # lines: what remains of that line around a known piece is a piece seen once more.
+    extra: Counter[str] = Counter()
+    for key in set(keys) - pieces:
+        for piece in pieces:
+            for rest in (key[len(piece) :] if key.startswith(piece) else "", key[: -len(piece)] if key.endswith(piece) else ""):
+                if len(rest) >= _MIN_LETTERS:
+                    extra[rest] += counts[key]
+    return pieces | {key for key, n in extra.items() if counts[key] + n >= min_repeats}
 
 
 def _page_edge_pieces(

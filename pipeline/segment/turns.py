@@ -61,6 +61,8 @@ class NameJudge:
                 return not self._spacy_says_not_person(who)
         if not has_name_shape(who, max_tokens=_MAX_NAME_WORDS) and not (loose and _mostly_capitalised(who)):
             return False
+        if not loose and len(words) == 1 and words[0].isupper():
+            return False  # an acronym ("INAES: ...") names an organisation
         if self.roster.resolve(who) is not None:
             return True
         doc = self.nlp(" ".join(words))
@@ -123,6 +125,8 @@ def inline_turns(text: str, judge: NameJudge) -> list[Turn]:
 
     A turn starts at the beginning of the text or after the end of a sentence,
     with a name-like prefix (optionally followed by a speech verb) and a colon;
+    after a sentence the prefix needs stronger evidence (a speech verb, the
+    roster, or a PERSON entity) than at the start;
     the text before the first such prefix is a turn with `who` empty. Only a
     prefix that names a person counts: 'through funds: ...' is text.
     """
@@ -139,7 +143,9 @@ def inline_turns(text: str, judge: NameJudge) -> list[Turn]:
         has_verb = who != raw_who.strip()
         if not who or not match.group("rest").strip():
             continue
-        if not (judge.is_person(who) and (has_verb or _strong_person(who, judge))):
+        # At the start of the text a name-shaped prefix is enough ("Ana Ruiz: Welcome");
+        # after a sentence it needs a speech verb, the roster or a PERSON entity.
+        if not (judge.is_person(who) and (start == 0 or has_verb or _strong_person(who, judge))):
             continue
         text_start = start + match.start("rest")
         cuts.append((start, text_start, who))

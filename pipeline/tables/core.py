@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,6 +12,8 @@ from pipeline.tables.counts import (
     SPEAKER_KEY,
     SUBSTANTIVE,
     TOTAL,
+    UNATTRIBUTED,
+    label_unattributed,
     speaker_roles,
     speaker_themes_long,
     theme_counts,
@@ -20,6 +23,8 @@ from pipeline.tables.metrics import table_metrics
 from pipeline.tables.plots import share_plot
 from pipeline.tables.quotes import quote_bank
 from pipeline.tables.themes import ThemeColumns
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ def build_tables(
     themes.check(statement_themes["theme"], source)
     check_same_statements(statement_themes, statements, themes_source=source)
 
+    unattributed = int((label_unattributed(statement_themes)["speaker"] == UNATTRIBUTED).sum())
+    if unattributed:
+        log.info("%d statement(s) without a speaker grouped as %s", unattributed, UNATTRIBUTED)
     roles = speaker_roles(statement_themes)
     speaker_counts = theme_counts(statement_themes, by=SPEAKER_KEY, themes=themes)
     speaker_counts = speaker_counts.merge(roles, on=list(SPEAKER_KEY), how="left")

@@ -42,8 +42,6 @@ def label_unattributed(statement_themes: pd.DataFrame) -> pd.DataFrame:
     speaker = out["speaker"].astype(object).where(out["speaker"].notna(), "").astype(str)
     blank = speaker.str.strip() == ""
     out["speaker"] = speaker.where(~blank, UNATTRIBUTED)
-    if blank.any():
-        log.info("%d statement(s) without a speaker grouped as %s", int(blank.sum()), UNATTRIBUTED)
     return out
 
 

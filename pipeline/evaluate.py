@@ -1,0 +1,164 @@
+"""The `evaluate` stage: how often the primary theme is one an analyst accepts.
+
+Scored against a hand-labelled CSV where each statement may have several
+acceptable themes (`themes`, "; "-joined): a statement often speaks of two
+things and an analyst would accept either as its main theme. The plain
+baseline (each statement to the theme whose description it is most similar
+to) is computed in the same run, on the same statements, so the two figures
+are always comparable.
+
+Labels are keyed by statement_id AND the statement's normalised text: when the
+segmentation changes, the labels are refused with a message saying which
+statement changed, rather than silently joined to other text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import typer
+
+from pipeline.cli_support import one_line_errors
+from pipeline.codebook import OTHER, Codebook
+from pipeline.errors import InputError
+
+log = logging.getLogger(__name__)
+
+LABEL_COLUMNS = ("report_id", "statement_id", "text", "themes")
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    # the embed stage's model: the baseline embeds the theme descriptions with it
+    encoder: str = "all-MiniLM-L6-v2"
+
+
+def normalise_text(text: str) -> str:
+    """Casefolded, accents kept, whitespace and quotes unified: robust to re-extraction noise."""
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    text = re.sub(r"[\u2018\u2019\u201c\u201d\"']", "", text)
+    return " ".join(text.split())
+
+
+def split_themes(value: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in str(value).split(";") if t.strip())
+
+
+def join_labels(predicted: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook, source: object = "labels") -> pd.DataFrame:
+    """Predictions beside their acceptable themes; refuses stale or unknown labels.
+
+    Returns the labelled statements with columns statement_id, theme, acceptable (tuple).
+    """
+    missing = [c for c in LABEL_COLUMNS if c not in labels.columns]
+    if missing:
+        raise InputError(source, f"labels lack column(s) {', '.join(missing)}")
+    known = set(codebook.ids) | {OTHER}
+    pred = predicted.set_index("statement_id")
+    rows = []
+    for i, row in labels.reset_index(drop=True).iterrows():
+        sid = str(row["statement_id"])
+        acceptable = split_themes(row["themes"])
+        if not acceptable:
+            raise InputError(source, f"row {i + 2} ({sid}) has no theme")
+        unknown = [t for t in acceptable if t not in known]
+        if unknown:
+            raise InputError(source, f"row {i + 2} ({sid}) names theme '{unknown[0]}', not in the codebook")
+        if sid not in pred.index:
+            raise InputError(source, f"statement {sid} is not among the statements (segmentation changed: relabel)")
+        if normalise_text(pred.at[sid, "text"]) != normalise_text(row["text"]):
+            raise InputError(source, f"statement {sid} now reads differently (segmentation changed: relabel): "
+                                     f"{str(pred.at[sid, 'text'])[:60]!r}")
+        if str(pred.at[sid, "report_id"]) != str(row["report_id"]):
+            raise InputError(source, f"statement {sid} belongs to report {pred.at[sid, 'report_id']}, not {row['report_id']}")
+        rows.append({"statement_id": sid, "theme": str(pred.at[sid, "theme"]), "acceptable": acceptable})
+    if labels["statement_id"].duplicated().any():
+        dup = labels.loc[labels["statement_id"].duplicated(), "statement_id"].iloc[0]
+        raise InputError(source, f"statement {dup} is labelled twice")
+    return pd.DataFrame(rows, columns=["statement_id", "theme", "acceptable"])
+
+
+def accuracy_any(predicted: list[str], acceptable: list[tuple[str, ...]]) -> float:
+    """Share of statements whose predicted theme is one of their acceptable themes."""
+    if not predicted:
+        return 0.0
+    return float(np.mean([p in ok for p, ok in zip(predicted, acceptable, strict=True)]))
+
+
+def nearest_description(statement_vectors: np.ndarray, description_vectors: np.ndarray, theme_ids: tuple[str, ...]) -> list[str]:
+    """The baseline: each statement to the theme whose description embedding is most similar."""
+    def unit(m: np.ndarray) -> np.ndarray:
+        m = np.asarray(m, dtype=np.float64)
+        n = np.linalg.norm(m, axis=1, keepdims=True)
+        return m / np.where(n == 0, 1, n)
+
+    if len(statement_vectors) == 0:
+        return []
+    sims = unit(statement_vectors) @ unit(description_vectors).T
+    return [theme_ids[int(j)] for j in sims.argmax(axis=1)]
+
+
+def evaluate_themes(joined: pd.DataFrame, baseline: list[str], n_statements: int, codebook: Codebook) -> dict[str, object]:
+    """The metrics: accuracy@any-acceptable of the stage and of the baseline, overall and on substantive statements."""
+    acceptable = list(joined["acceptable"])
+    predicted = list(joined["theme"])
+    procedural = set(codebook.procedural_ids)
+    substantive = [not set(ok) <= procedural for ok in acceptable]
+    sub_pred = [p for p, s in zip(predicted, substantive) if s]
+    sub_ok = [a for a, s in zip(acceptable, substantive) if s]
+    sub_base = [b for b, s in zip(baseline, substantive) if s]
+    return {
+        "n_statements": int(n_statements),
+        "n_labelled": len(joined),
+        "n_unlabelled": int(n_statements - len(joined)),
+        "accuracy_any": round(accuracy_any(predicted, acceptable), 4),
+        "baseline_description_accuracy_any": round(accuracy_any(baseline, acceptable), 4),
+        "n_substantive": int(sum(substantive)),
+        "substantive_accuracy_any": round(accuracy_any(sub_pred, sub_ok), 4),
+        "baseline_description_substantive_accuracy_any": round(accuracy_any(sub_base, sub_ok), 4),
+        "share_other": round(float(np.mean([p == OTHER for p in predicted])) if predicted else 0.0, 4),
+    }
+
+
+@one_line_errors
+def command(
+    statement_themes: Path = typer.Option(..., "--statement-themes", help="statement_themes.csv (topics stage)"),
+    labels: Path = typer.Option(..., "--labels", help="hand-labelled CSV: report_id, statement_id, text, themes"),
+    embeddings: Path = typer.Option(..., "--embeddings", help="embeddings.npy (embed stage)"),
+    embedding_ids: Path = typer.Option(..., "--embedding-ids", help="embedding_ids.csv (embed stage)"),
+    codebook: Path = typer.Option(..., "--codebook", help="the codebook YAML"),
+    params: Path = typer.Option(..., "--params", help="params.yaml (section `evaluate`)"),
+    metrics: Path = typer.Option(..., "--metrics", help="output: metrics JSON (DVC metrics)"),
+) -> None:
+    """Score the primary themes against hand labels, beside the nearest-description baseline."""
+    from pipeline.codebook import load_codebook
+    from pipeline.contract import STATEMENT_THEMES, THEME_LABELS
+    from pipeline.embed.encode import embed_texts
+    from pipeline.embed.model import load_encoder
+    from pipeline.embed.store import load_embeddings
+    from pipeline.params import load_section
+    from pipeline.tableio import read_table
+
+    p = load_section(params, "evaluate", EvaluateParams)
+    book = load_codebook(codebook)
+    predicted = read_table(statement_themes, STATEMENT_THEMES)
+    joined = join_labels(predicted, read_table(labels, THEME_LABELS), book, labels)
+    if joined.empty:
+        raise InputError(labels, "no labelled statement")
+    vectors = load_embeddings(embeddings, embedding_ids, joined["statement_id"].tolist())
+    encoder = load_encoder(p.encoder, source=f"{params}:evaluate.encoder")
+    descriptions = embed_texts([t.description for t in book.themes], encoder)
+    baseline = nearest_description(vectors, descriptions, book.ids)
+    result = evaluate_themes(joined, baseline, len(predicted), book)
+    if result["n_unlabelled"]:
+        log.warning("%d statement(s) have no label in %s", result["n_unlabelled"], labels)
+    metrics.parent.mkdir(parents=True, exist_ok=True)
+    metrics.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log.info("accuracy@any %.3f (baseline %.3f) on %d labelled statements",
+             result["accuracy_any"], result["baseline_description_accuracy_any"], result["n_labelled"])

@@ -1,0 +1,79 @@
+"""The report pages, rendered from the few-row fixture tables: content, escaping, self-containment."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from processed_tables import MARKUP_TEXT, make_processed
+
+from pipeline import figures
+from pipeline.report.build import ReportParams, build_report, page_name
+from pipeline.report.cli import write_files
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, bytes]:
+    p = make_processed()
+    params = ReportParams()
+    static = figures.static_figures(p, params.figures)
+    heatmaps = {r: figures.session_heatmap(p, r, params.figures) for r in p.sessions["report_id"]}
+    ids = sorted(p.statement_themes["statement_id"])
+    emb = np.random.default_rng(0).normal(size=(len(ids), 8))
+    interactive = figures.interactive_figures(None, p, emb, {s: i for i, s in enumerate(ids)}, params.figures)
+    return build_report(p, static, heatmaps, interactive, params)
+
+
+def _html(files, name):
+    return files[name].decode("utf-8")
+
+
+def test_one_page_per_session_and_the_charts(files):
+    assert {"index.html", "session-r1.html", "session-r2.html", "topics_per_class.html", "topic_map.html"} <= set(files)
+    assert {f"figures/{n}.png" for n in figures.STATIC_FIGURES} <= set(files)
+
+
+def test_index_links_every_session_and_chart(files):
+    index = _html(files, "index.html")
+    for page in ("session-r1.html", "session-r2.html", "topics_per_class.html", "topic_map.html"):
+        assert f'href="{page}"' in index
+
+
+def test_session_page_has_metadata_speakers_table_and_quotes(files):
+    page = _html(files, "session-r1.html")
+    assert "Keynote speakers" in page and "Bea Key" in page
+    assert 'id="speaker-theme-table"' in page
+    assert "Legislation and law" in page
+    assert "lines 20–21" in page and "r1-0002" in page  # provenance of a quote
+
+
+def test_report_text_is_escaped(files):
+    page = _html(files, "session-r1.html")
+    assert MARKUP_TEXT not in page
+    assert "Funding &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; credit unions" in page
+    assert "Social economy &amp; &lt;sustainable&gt; development" in _html(files, "index.html")
+
+
+def test_pages_need_no_network(files):
+    for name, content in files.items():
+        if not name.endswith(".html"):
+            continue
+        html = content.decode("utf-8")
+        assert not re.search(r"<(script|img|link)[^>]+(src|href)=\"(https?:)?//", html), name
+    for match in re.finditer(r'<img src="([^"]+)"', _html(files, "index.html")):
+        assert match.group(1).startswith("data:image/png;base64,")
+
+
+def test_write_files_replaces_the_folder(files, tmp_path):
+    out = tmp_path / "report"
+    (out / "session-old.html").parent.mkdir(parents=True)
+    (out / "session-old.html").write_text("stale")
+    write_files(files, out)
+    assert not (out / "session-old.html").exists()
+    assert (out / "figures" / "speaker_theme_heatmap.png").read_bytes() == files["figures/speaker_theme_heatmap.png"]
+
+
+def test_page_names_are_safe():
+    assert page_name("gsef 2021/webinar#3") == "session-gsef-2021-webinar-3.html"
+    assert page_name("../..") == "session-session.html"

@@ -1,0 +1,88 @@
+"""The `segment` command: folders, on_error fail/skip, one-line errors, deterministic files (slow: loads spaCy)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.contract import INGEST_ERRORS, STATEMENTS
+from pipeline.tableio import read_table
+
+pytestmark = pytest.mark.slow
+
+OUTPUTS = ("statements", "sessions", "speakers", "dropped", "errors")
+
+
+def _run(raw: Path, out: Path, *, on_error: str = "fail") -> tuple[int, str]:
+    params = out / "params.yaml"
+    params.write_text(f"segment:\n  on_error: {on_error}\nother_stage:\n  x: 1\n", encoding="utf-8")
+    args = ["segment", "--raw", str(raw), "--params", str(params)]
+    for name in OUTPUTS:
+        args += [f"--{name}", str(out / f"{name}.csv")]
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, result.output  # stdout and stderr, interleaved
+
+
+@pytest.fixture()
+def raw(tmp_path: Path, sample_report: Path) -> Path:
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    shutil.copy(sample_report, folder / sample_report.name)
+    (folder / "notes.json").write_text("{}", encoding="utf-8")  # unsupported suffix: ignored
+    return folder
+
+
+def test_segments_the_folder_deterministically(raw: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    assert _run(raw, first)[0] == 0
+    assert _run(raw, second)[0] == 0
+    for name in OUTPUTS:
+        assert (first / f"{name}.csv").read_bytes() == (second / f"{name}.csv").read_bytes()
+    statements = read_table(first / "statements.csv", STATEMENTS)
+    assert len(statements) > 50 and statements["report_id"].nunique() == 1
+    assert read_table(first / "errors.csv", INGEST_ERRORS).empty
+    assert (first / "errors.csv").read_text(encoding="utf-8") == "file,problem\n"
+
+
+def test_fail_stops_with_one_line_naming_the_file(raw: Path, tmp_path: Path) -> None:
+    (raw / "broken.txt").write_bytes(b"")
+    code, output = _run(raw, tmp_path)
+    assert code == 1
+    lines = [l for l in output.splitlines() if l.startswith("error:")]
+    assert lines == [f"error: {raw / 'broken.txt'}: empty file"]
+    assert "Traceback" not in output
+
+
+def test_skip_lists_the_bad_reports_and_goes_on(raw: Path, tmp_path: Path) -> None:
+    (raw / "a_empty.txt").write_bytes(b"")
+    (raw / "b_nobody.txt").write_text("Just a title\n\nSome text nobody said.\n", encoding="utf-8")
+    code, _ = _run(raw, tmp_path, on_error="skip")
+    assert code == 0
+    errors = read_table(tmp_path / "errors.csv", INGEST_ERRORS)
+    assert errors["file"].tolist() == [str(raw / "a_empty.txt"), str(raw / "b_nobody.txt")]
+    assert errors["problem"].tolist()[0] == "empty file"
+    assert "no recognisable speaker" in errors["problem"].tolist()[1]
+    assert len(read_table(tmp_path / "statements.csv", STATEMENTS)) > 50
+
+
+def test_a_folder_without_reports_is_an_error(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "readme.json").write_text("{}", encoding="utf-8")
+    code, output = _run(raw, tmp_path)
+    assert code == 1 and f"error: {raw}: no report to segment" in output
+
+
+def test_unknown_parameter_is_an_error(raw: Path, tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("segment:\n  on_eror: skip\n", encoding="utf-8")
+    args = ["segment", "--raw", str(raw), "--params", str(params)]
+    for name in OUTPUTS:
+        args += [f"--{name}", str(tmp_path / f"{name}.csv")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "unknown parameter(s) on_eror" in result.output
