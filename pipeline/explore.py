@@ -323,3 +323,20 @@ def outlier_share(p: Processed) -> float:
     """Share of statements BERTopic left in its outlier topic (-1)."""
     n = len(p.statement_themes)
     return 0.0 if n == 0 else float((p.statement_themes["topic"] == OUTLIER_TOPIC).sum() / n)
+
+
+def topic_theme_crosstab(p: Processed) -> pd.DataFrame:
+    """Emergent topics (rows) × the themes their statements were given (columns): where the two agree."""
+    st = p.statement_themes
+    out = pd.crosstab(st["topic_label"].rename("topic"), st["theme"].map(p.theme_name).rename("theme"))
+    out.columns.name = None
+    return out
+
+
+def open_run(start: str | Path | None = None, codebook: str = "codebooks/sse.yaml") -> Processed:
+    """The processed tables of this repository's last `dvc repro`, with the codebook's theme names.
+
+    For notebooks: `codebook` is relative to the repository root (the one dvc.yaml gives the topics stage).
+    """
+    root = find_repo_root(start)
+    return load_processed(root / "data" / "processed", theme_names_from(root / codebook))

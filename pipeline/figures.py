@@ -1,7 +1,7 @@
 """Pictures analysts would rather look at than read: static PNGs and interactive HTML.
 
-Static charts use matplotlib's Agg backend (no display needed) and are written
-without timestamps so reruns are byte-identical. Interactive charts come from
+Static charts are matplotlib `Figure` objects drawn without pyplot (no display,
+no global backend switched, nothing to close) and are written without timestamps so reruns are byte-identical. Interactive charts come from
 BERTopic (topics per class, documents on a topic map) as self-contained plotly
 HTML (plotly.js inlined, no CDN) with fixed element ids, so they too are stable
 and open from disk with no network. BERTopic's own charts need a model fitted
@@ -15,27 +15,21 @@ import io
 from pathlib import Path
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from pipeline.errors import InputError  # noqa: E402
-from pipeline.explore import (  # noqa: E402
+from pipeline.errors import InputError
+from pipeline.explore import (
     Processed,
     role_theme_shares,
     session_theme_shares,
     speaker_or_unattributed,
     speaker_theme_matrix,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +61,12 @@ def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     """Render `fig` as PNG without the metadata that changes between runs."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
     return buf.getvalue()
 
 
 def _empty(message: str) -> Figure:
-    fig, ax = plt.subplots(figsize=(6, 1.5))
+    fig = Figure(figsize=(6, 1.5))
+    ax = fig.subplots()
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color="#555555")
     return fig
@@ -84,7 +78,8 @@ def heatmap(matrix: pd.DataFrame, *, title: str, value_format: str = "{:d}") -> 
         return _empty(f"{title}: no statements")
     values = matrix.fillna(0).to_numpy(dtype=float)
     n_rows, n_cols = values.shape
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.0 + 0.9 * n_cols), max(2.0, 0.8 + 0.38 * n_rows)))
+    fig = Figure(figsize=(max(5.0, 1.0 + 0.9 * n_cols), max(2.0, 0.8 + 0.38 * n_rows)))
+    ax = fig.subplots()
     image = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0)
     ax.set_xticks(range(n_cols), labels=[str(c) for c in matrix.columns], rotation=35, ha="right")
     ax.set_yticks(range(n_rows), labels=[str(i) for i in matrix.index])
@@ -105,9 +100,10 @@ def stacked_shares(shares: pd.DataFrame, *, title: str, ylabel: str) -> Figure:
     if shares.empty:
         return _empty(f"{title}: no statements")
     n_rows = len(shares)
-    fig, ax = plt.subplots(figsize=(9, max(2.0, 1.0 + 0.45 * n_rows)))
+    fig = Figure(figsize=(9, max(2.0, 1.0 + 0.45 * n_rows)))
+    ax = fig.subplots()
     left = np.zeros(n_rows)
-    colours = plt.get_cmap("tab20").colors
+    colours = matplotlib.colormaps["tab20"].colors
     labels = [str(i) for i in shares.index]
     for k, theme in enumerate(shares.columns):
         values = shares[theme].to_numpy(dtype=float)
@@ -210,14 +206,30 @@ def _plain_topics_per_class(topic_labels: list[str], classes: list[str], title: 
     return fig
 
 
+def _words_per_class(model: Any, docs: list[str], classes: list[str]) -> pd.DataFrame:
+    """BERTopic's topics_per_class, with plain c-TF-IDF words and a stable row order.
+
+    A freshly fitted model carries its representation models (KeyBERT, MMR,
+    part-of-speech), which would re-run for every class (slow) and differ from
+    the model the report stage reloads; the chart only needs the words. BERTopic
+    groups classes through a set, so the rows are sorted for identical output.
+    """
+    saved = getattr(model, "representation_model", None)
+    model.representation_model = None
+    try:
+        table = model.topics_per_class(docs, classes=classes)
+    finally:
+        model.representation_model = saved
+    return table.sort_values(["Topic", "Class"], kind="mergesort").reset_index(drop=True)
+
+
 def topics_per_class(model: Any, docs: list[str], topics: list[int], labels: list[str], classes: list[str], top_n: int) -> Any:
     """How often each class (role, speaker, session) speaks of each topic: BERTopic's chart or a plain bar chart."""
     title = "<b>Topics per class</b>"
     if model is not None and len(set(topics) - {-1}) >= 1:
         try:
             model.topics_ = list(topics)
-            # BERTopic groups classes through a set: sort so the chart is the same on every run
-            table = model.topics_per_class(docs, classes=classes).sort_values(["Topic", "Class"], kind="mergesort")
+            table = _words_per_class(model, docs, classes)
             return model.visualize_topics_per_class(table, top_n_topics=top_n, title=title)
         except Exception as exc:
             log.warning("BERTopic's topics per class failed (%s); drawing a plain bar chart instead", exc)

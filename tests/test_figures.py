@@ -34,12 +34,9 @@ def test_static_figures_are_pngs_and_identical_on_rerun(p):
 
 
 def test_heatmap_is_sized_by_the_matrix(p):
-    import matplotlib.pyplot as plt
-
     small = figures.heatmap(figures.speaker_theme_matrix(p, "r2"), title="t")
     large = figures.heatmap(figures.speaker_theme_matrix(p), title="t")
     assert large.get_size_inches()[1] > small.get_size_inches()[1]
-    plt.close("all")
 
 
 def test_top_speakers_keeps_the_busiest(p):

@@ -199,3 +199,38 @@ def test_session_row(nlp) -> None:
     assert session["keynotes"] == "Kwame Mensah-Boateng"
     assert session["panelists"] == "Hélène Dubois Martin"
     assert session["panelist_affiliations"] == "Université de Lyon"
+
+
+def test_a_finished_paragraph_before_a_page_break_is_not_continued(nlp) -> None:
+    body = """Key points:
+
+Kwame:
+
+We need patient capital for cooperatives.
+
+Printed with the support of the Housing Fund
+
+The second idea is about training.
+
+Printed with the support of the Housing Fund
+"""
+    texts = list(_segment(body, nlp).statements["text"])
+    assert texts == ["We need patient capital for cooperatives.", "The second idea is about training."]
+
+
+def test_spanish_headings_and_an_unbulleted_name_paragraph(nlp) -> None:
+    body = """Ideas relevantes y puntos clave:
+
+Kwame Mensah: Cooperatives need credit.
+
+They also need training.
+
+Conclusiones:
+
+- Closing words without a speaker.
+"""
+    assert _rows(_segment(body, nlp)) == [
+        ("key_points", "Kwame Mensah-Boateng", "keynote", "Cooperatives need credit."),
+        ("key_points", "Kwame Mensah-Boateng", "keynote", "They also need training."),
+        ("conclusions", "", "other", "Closing words without a speaker."),
+    ]

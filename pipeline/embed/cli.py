@@ -39,7 +39,14 @@ def run_embed(
     ids = statements["statement_id"].tolist()
     texts = statements["text"].astype(str).tolist()
 
-    encoder = load_encoder(params.model, source=f"{params_path}:embed.model", quiet=not progress)
+    encoder = load_encoder(
+        params.model,
+        backend=params.backend,
+        threads=params.threads,
+        cache_dir=cache_dir,
+        source=f"{params_path}:embed.model",
+        quiet=not progress,
+    )
     cache = cache_for(encoder, params, cache_dir) if cache_dir is not None else None
     vectors, report = embed_with_cache(texts, encoder, params, cache, show_progress_bar=progress)
 

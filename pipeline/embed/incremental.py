@@ -88,7 +88,7 @@ def embed_arbitrary_texts(
     """One-call helper for other stages: load the model of `params`, embed `texts` (cached when `cache_dir`)."""
     from pipeline.embed.model import load_encoder
 
-    encoder = load_encoder(params.model)
+    encoder = load_encoder(params.model, backend=params.backend, threads=params.threads, cache_dir=cache_dir)
     cache = cache_for(encoder, params, cache_dir) if cache_dir is not None else None
     vectors, _ = embed_with_cache(texts, encoder, params, cache)
     return vectors

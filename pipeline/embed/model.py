@@ -16,6 +16,7 @@ import importlib.util
 import logging
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -108,32 +109,57 @@ def _hash_files(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
 
 @dataclass
 class Encoder:
-    """A model found on disk; its weights load on first use."""
+    """A model found on disk; its weights (or its ONNX graph) load on first use.
+
+    `backend` is "torch" (sentence-transformers) or "onnx" (ONNX Runtime on a
+    graph exported from the same weights into `cache_dir`, see onnx_backend).
+    `threads` > 0 sets the CPU threads of the backend; 0 keeps its default.
+    """
 
     name: str
     path: Path
     fingerprint: str
+    backend: str = "torch"
+    threads: int = 0
+    cache_dir: Path | None = None
     device: str = "cpu"
     quiet: bool = True
     _model: Any = field(default=None, repr=False)
+    _runner: Any = field(default=None, repr=False)
+    _tokenizer: Any = field(default=None, repr=False)
 
     @property
     def model(self) -> SentenceTransformer:
         if self._model is None:
-            self._model = _load_sentence_transformer(self.path, self.device, self.quiet)
+            self._model = _load_sentence_transformer(self.path, self.fingerprint, self.device, self.quiet)
+            if self.threads > 0:
+                import torch
+
+                torch.set_num_threads(self.threads)
         return self._model
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._model is not None or self._runner is not None
 
     @property
     def tokenizer(self) -> Any:
-        return self.model.tokenizer
+        if self.backend == "torch" or self._model is not None:
+            return self.model.tokenizer
+        if self._tokenizer is None:
+            _force_offline()
+            from transformers import AutoTokenizer
+
+            self._tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        return self._tokenizer
 
     @property
     def max_tokens(self) -> int:
         """Word pieces the model reads per text, special tokens included."""
+        if self.backend == "onnx":
+            from pipeline.embed.onnx_backend import model_layout
+
+            return model_layout(self.path)[0]
         return int(self.model.max_seq_length)
 
     @property
@@ -149,12 +175,39 @@ class Encoder:
                     return dim
         return int(self.model.get_sentence_embedding_dimension())
 
+    def onnx_path(self) -> Path:
+        """Where the exported graph of this model is kept (a temporary folder without a cache)."""
+        if self.cache_dir is None:
+            self.cache_dir = Path(tempfile.mkdtemp(prefix="session-themes-onnx-"))
+        return Path(self.cache_dir) / "onnx" / self.fingerprint[:32] / "model.onnx"
+
+    def _onnx_runner(self) -> Any:
+        if self._runner is None:
+            from pipeline.embed.onnx_backend import OnnxRunner, export_onnx, model_layout
+
+            max_tokens, lowercase, _ = model_layout(self.path)
+            target = self.onnx_path()
+            if not target.is_file():
+                export_onnx(self.model, target)
+            self._runner = OnnxRunner(
+                target, self.tokenizer, max_tokens=max_tokens, lowercase=lowercase, threads=self.threads
+            )
+        return self._runner
+
     def encode_batch(self, texts: list[str], *, batch_size: int, show_progress_bar: bool = False) -> np.ndarray:
-        """Raw model vectors (float32), one per text; texts longer than `max_tokens` are cut by the model."""
+        """The model's vectors (float32), one per text; texts longer than `max_tokens` are cut by the model."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.backend == "onnx":
+            from pipeline.embed.onnx_backend import model_layout
+
+            vectors = self._onnx_runner().encode(list(texts), batch_size=batch_size, show_progress_bar=show_progress_bar)
+            if model_layout(self.path)[2]:  # the model ends with a Normalize module
+                norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+                vectors = vectors / np.where(norms == 0, 1, norms)
+            return np.asarray(vectors, dtype=np.float32)
         vectors = self.model.encode(
-            texts,
+            list(texts),
             batch_size=batch_size,
             show_progress_bar=show_progress_bar,
             convert_to_numpy=True,
@@ -163,7 +216,9 @@ class Encoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def _load_sentence_transformer(path: Path, device: str, quiet: bool) -> SentenceTransformer:
+@lru_cache(maxsize=4)
+def _load_sentence_transformer(path: Path, fingerprint: str, device: str, quiet: bool) -> SentenceTransformer:
+    """One load per model and process: every stage and helper that asks again shares it."""
     _force_offline()
     if quiet:
         from transformers.utils import logging as hf_logging
@@ -175,11 +230,30 @@ def _load_sentence_transformer(path: Path, device: str, quiet: bool) -> Sentence
     return SentenceTransformer(str(path), device=device, local_files_only=True)
 
 
-def load_encoder(name: str = DEFAULT_MODEL, *, source: object = "embed.model", quiet: bool = True) -> Encoder:
+def load_encoder(
+    name: str = DEFAULT_MODEL,
+    *,
+    backend: str = "torch",
+    threads: int = 0,
+    cache_dir: str | Path | None = None,
+    source: object = "embed.model",
+    quiet: bool = True,
+) -> Encoder:
     """Resolve `name` offline and fingerprint it; the weights load when first needed.
 
-    `quiet=False` lets the library show its own loading progress bar (terminals only).
+    `cache_dir` keeps the exported ONNX graph (backend "onnx"); `quiet=False`
+    lets the library show its own loading progress bar (terminals only).
     """
     _force_offline()
+    if backend not in ("torch", "onnx"):
+        raise InputError(source, f"unknown backend {backend!r}: use torch or onnx")
     path = resolve_model(name, source=source)
-    return Encoder(name=name, path=path, fingerprint=model_fingerprint(path), quiet=quiet)
+    return Encoder(
+        name=name,
+        path=path,
+        fingerprint=model_fingerprint(path),
+        backend=backend,
+        threads=threads,
+        cache_dir=Path(cache_dir) if cache_dir is not None else None,
+        quiet=quiet,
+    )

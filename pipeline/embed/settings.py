@@ -1,6 +1,6 @@
 """The `embed` section of params.yaml, as frozen dataclasses.
 
-Everything here except `batch_size` changes the vectors, so it is part of the
+Everything here except `batch_size` and `threads` changes the vectors, so it is part of the
 vector cache's key (`EmbedParams.vector_settings`).
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pipeline.embed.model import DEFAULT_MODEL
 
 LONG_TEXT_STRATEGIES = ("windows", "truncate")
-BACKENDS = ("torch",)
+BACKENDS = ("torch", "onnx")
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,16 @@ class EmbedParams:
     normalize: bool = True
     long_text: LongTextParams = field(default_factory=LongTextParams)
     backend: str = "torch"
+    # CPU threads of the backend; 0 keeps the library's default (one per core)
+    threads: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ValueError(f"batch_size must be a whole number >= 1, got {self.batch_size!r}")
         if not isinstance(self.normalize, bool):
             raise ValueError(f"normalize must be true or false, got {self.normalize!r}")
+        if not isinstance(self.threads, int) or self.threads < 0:
+            raise ValueError(f"threads must be a whole number >= 0, got {self.threads!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 

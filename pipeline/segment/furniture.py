@@ -181,13 +181,16 @@ def _next_to_furniture(lines: Sequence[SourceLine], index: int, reasons: dict[in
 
 
 def _add_page_numbers(lines: Sequence[SourceLine], reasons: dict[int, str]) -> None:
-    """Lone page numbers: a number alone at a page edge, next to furniture, or at either end of the file."""
+    """Lone page numbers: a number alone at a page edge, next to furniture, between blank lines,
+    or at either end of the file. A number right under a line of text ("Jobs in 2020:" / "45") is text."""
     for index, line in enumerate(lines):
         if line.line_no in reasons or not is_page_number(line.text):
             continue
         before, after = _neighbours(lines, index)
+        isolated = 0 < index < len(lines) - 1 and not lines[index - 1].text.strip() and not lines[index + 1].text.strip()
         at_edge = (
-            before is None
+            isolated
+            or before is None
             or after is None
             or before.line_no in reasons
             or after.line_no in reasons

@@ -143,6 +143,7 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
 
     if not any(p.who for p in walk.pieces):
         raise InputError(report_id, "no recognisable speaker (no 'Name:' label, 'From Name:' line or header roster)")
+    log.debug("%s: %d statements, %d dropped lines", report_id, len(walk.pieces), len(walk.dropped))
     return _tables(report_id, header, roster, walk, pages)
 
 
@@ -285,7 +286,7 @@ def _tables(report_id: str, header: Header, roster: Roster, walk: _Walk, pages: 
     dropped_df = pd.DataFrame(
         [
             {"report_id": report_id, "line_no": n, "page": pages.get(n), "reason": reason, "text": text}
-            for n, reason, text in _dropped_rows(walk, statements_df)
+            for n, reason, text in _dropped_rows(walk)
         ],
         columns=DROPPED_LINES.column_names,
     )
@@ -299,7 +300,7 @@ def _tables(report_id: str, header: Header, roster: Roster, walk: _Walk, pages: 
     )
 
 
-def _dropped_rows(walk: _Walk, statements: pd.DataFrame) -> list[tuple[int, str, str]]:
+def _dropped_rows(walk: _Walk) -> list[tuple[int, str, str]]:
     texts = walk.line_texts
     return [(n, reason, texts.get(n, "")) for n, reason in sorted(walk.dropped.items())]
 

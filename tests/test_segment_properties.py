@@ -1,0 +1,107 @@
+"""Property-based tests of the segmenter on generated reports (hypothesis; real spaCy: slow).
+
+Generated reports have a header, sections, speaker labels, bullets, chat lines,
+and furniture dropped anywhere: a running footer, lone page numbers, blank
+lines. Whatever the mix, the segmenter must not crash, must account for every
+line exactly once, must keep every bullet's words, and must keep furniture out
+of the statements.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.errors import InputError
+from pipeline.segment.lines import SourceLine
+from pipeline.segment.segmenter import SegmentParams, segment_report
+
+pytestmark = pytest.mark.slow
+
+PEOPLE = ["Laura Gómez Ibarra", "Tomás Okafor", "Ingrid Lindqvist", "Rafael Nuñez Prado"]
+HEADINGS = ["Relevant ideas and key points:", "Comentarios del público:", "Spoken comments:", "Conclusiones:"]
+WORDS = "cooperative members need fair credit rules and local markets for the solidarity economy to grow".split()
+FOOTER = "Printed with support of the Regional Development Agency"
+
+sentences = st.lists(st.sampled_from(WORDS), min_size=3, max_size=12).map(lambda ws: " ".join(ws).capitalize() + ".")
+# Furniture as PDF extraction leaves it in text: on lines of its own between blank lines.
+furniture = st.sampled_from(["", FOOTER, "7", "Page 3"]).map(lambda text: ["", text, ""])
+
+
+@st.composite
+def reports(draw) -> tuple[list[str], list[str]]:
+    """(lines, bullet texts) of a generated report."""
+    lines = [
+        "Report Session 2 March 4, 2021 10:00-11:00 hrs.",
+        "",
+        "A generated session",
+        "",
+        f"Name of the moderator: {PEOPLE[0]}",
+        "Name of panelists/commentators:",
+        *[f"• {name}, Some Institute." for name in PEOPLE[1:]],
+        "",
+    ]
+    bullets: list[str] = []
+    for heading in draw(st.lists(st.sampled_from(HEADINGS), min_size=1, max_size=4)):
+        lines.append(heading)
+        for _ in range(draw(st.integers(1, 3))):
+            who = draw(st.sampled_from(PEOPLE))
+            form = draw(st.sampled_from(["label", "short", "chat"]))
+            if form == "chat":
+                text = draw(sentences)
+                lines.append(f"- From {who.split()[0]} {who.split()[1]}: {text}")
+                bullets.append(text)
+                continue
+            lines.append(f"{who if form == 'label' else who.split()[0]}:")
+            for _ in range(draw(st.integers(1, 3))):
+                if draw(st.booleans()):
+                    lines.extend(draw(furniture))
+                text = draw(sentences)
+                lines.append(f"{draw(st.sampled_from(['-', '•', '–', '*']))} {text}")
+                bullets.append(text)
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(9, len(lines)))
+        lines[at:at] = draw(furniture)
+    if draw(st.booleans()):
+        lines += ["", FOOTER, "", "9"]
+    return lines, bullets
+
+
+def _source(lines: list[str]) -> list[SourceLine]:
+    return [SourceLine(i + 1, text) for i, text in enumerate(lines)]
+
+
+def _check_accounting(result, n_lines: int) -> None:
+    in_statements = {n for lines in result.statement_lines for n in lines}
+    dropped = result.dropped["line_no"].tolist()
+    assert len(dropped) == len(set(dropped))
+    assert in_statements.isdisjoint(dropped)
+    assert in_statements | set(dropped) == set(range(1, n_lines + 1))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reports())
+def test_generated_reports(nlp, report) -> None:
+    lines, bullets = report
+    result = segment_report("gen", _source(lines), nlp=nlp, params=SegmentParams())
+    _check_accounting(result, len(lines))
+    texts = " ".join(result.statements["text"])
+    for bullet in bullets:
+        assert bullet in texts
+    assert set(result.statements["speaker"]) - {""} <= set(PEOPLE)
+    if lines.count(FOOTER) != 1:  # a footer seen once is text (params: min_footer_repeats = 2)
+        assert "Regional Development Agency" not in texts
+        assert (result.statements["role"] != "other").all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=40), max_size=25))
+def test_arbitrary_lines_never_crash(nlp, raw_lines) -> None:
+    lines = ["Ana Ruiz:", *raw_lines]
+    try:
+        result = segment_report("any", _source(lines), nlp=nlp, params=SegmentParams())
+    except InputError as exc:
+        assert "no recognisable speaker" in exc.problem
+        return
+    _check_accounting(result, len(lines))
