@@ -91,3 +91,10 @@ def test_fuzzy_threshold_is_a_parameter() -> None:
 )
 def test_has_name_shape(text: str, shape: bool) -> None:
     assert has_name_shape(text) is shape
+
+
+def test_inline_markup_is_stripped_from_text():
+    from pipeline.segment.normalise import strip_inline_markup
+
+    assert strip_inline_markup("see <u>http://a.org/x</u> and <B>this</B>") == "see http://a.org/x and this"
+    assert strip_inline_markup("a < b and c > d") == "a < b and c > d"

@@ -13,6 +13,8 @@ import unicodedata
 BULLET_RE = re.compile(r"^\s*(?:[-•–—*·▪●◦]|\d{1,2}[.)])\s+")
 _PDF_HYPHEN_RE = re.compile(r"(?<=[^\W\d_])([-‐‑])\s+(?=[^\W\d_])")
 _SPACES_RE = re.compile(r"\s+")
+# inline markup that text extraction leaves around words ("<u>https://…</u>")
+_INLINE_TAG_RE = re.compile(r"</?(?:u|b|i|em|strong|span|sup|sub)(?:\s[^<>]*)?>", re.IGNORECASE)
 TERMINAL_PUNCTUATION = (".", "!", "?", "»", '"', "”", ")")
 
 
@@ -38,6 +40,11 @@ def letters_only(text: str) -> str:
 
 def collapse_spaces(text: str) -> str:
     return _SPACES_RE.sub(" ", text).strip()
+
+
+def strip_inline_markup(text: str) -> str:
+    """'<u>http://x</u>' -> 'http://x': underline/bold tags are formatting, not words."""
+    return _INLINE_TAG_RE.sub("", text)
 
 
 def join_pdf_hyphen(text: str) -> str:

@@ -28,7 +28,14 @@ from pipeline.segment.furniture import find_furniture
 from pipeline.segment.header import Header, field_kind, parse_header
 from pipeline.segment.lines import SourceLine
 from pipeline.segment.names import Person, Roster, clean_name, has_name_shape
-from pipeline.segment.normalise import collapse_spaces, ends_sentence, fold, starts_lowercase, strip_bullet
+from pipeline.segment.normalise import (
+    collapse_spaces,
+    ends_sentence,
+    fold,
+    starts_lowercase,
+    strip_bullet,
+    strip_inline_markup,
+)
 from pipeline.segment.sections import heading_section
 from pipeline.segment.turns import NameJudge, Turn, chat_turn, inline_turns, label_only
 
@@ -83,7 +90,7 @@ class _Open:
 
     @property
     def text(self) -> str:
-        return collapse_spaces(" ".join(self.parts))
+        return collapse_spaces(strip_inline_markup(" ".join(self.parts)))
 
 
 @dataclass
