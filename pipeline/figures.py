@@ -49,7 +49,6 @@ class FiguresParams:
     top_n_topics: int = 10
     # the class the topics-per-class chart compares: role, speaker or report_id
     topics_per_class_by: str = "role"
-    seed: int = 42
 
     def __post_init__(self) -> None:
         if self.topics_per_class_by not in ("role", "speaker", "report_id"):
@@ -252,7 +251,6 @@ def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of
     topics = [int(t) for t in st["topic"]]
     labels = st["topic_label"].astype(str).tolist()
     classes = speaker_or_unattributed(st[params.topics_per_class_by]).tolist()
-    np.random.seed(params.seed)
     return {
         "topics_per_class": plotly_html(topics_per_class(model, docs, topics, labels, classes, params.top_n_topics),
                                         "topics-per-class"),

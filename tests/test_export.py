@@ -96,3 +96,40 @@ def test_csv_neutralisation_round_trip(tmp_path, start):
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert raw.loc[0, "text"].startswith("'" + start)
     assert read_table(path, STATEMENTS).loc[0, "text"] == df.loc[0, "text"]
+
+
+def _table_options(folder):
+    from pipeline.explore import PROCESSED_FILES
+
+    return [arg for name, (file, _) in PROCESSED_FILES.items()
+            for arg in (f"--{name.replace('_', '-')}", str(folder / file))]
+
+
+def test_export_command_writes_the_workbook(tmp_path, repo_root):
+    from processed_tables import write_processed
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    write_processed(tmp_path)
+    out = tmp_path / "book.xlsx"
+    args = ["export", *_table_options(tmp_path), "--codebook", str(repo_root / "codebooks" / "sse.yaml"),
+            "--params", str(repo_root / "params.yaml"), "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).sheetnames == EXPECTED_SHEETS
+
+
+def test_export_command_names_a_missing_table(tmp_path, repo_root):
+    from processed_tables import write_processed
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    write_processed(tmp_path)
+    (tmp_path / "quote_bank.csv").unlink()
+    args = ["export", *_table_options(tmp_path), "--codebook", str(repo_root / "codebooks" / "sse.yaml"),
+            "--params", str(repo_root / "params.yaml"), "--out", str(tmp_path / "book.xlsx")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "quote_bank.csv: file not found" in result.output and "Traceback" not in result.output

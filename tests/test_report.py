@@ -77,3 +77,21 @@ def test_write_files_replaces_the_folder(files, tmp_path):
 def test_page_names_are_safe():
     assert page_name("gsef 2021/webinar#3") == "session-gsef-2021-webinar-3.html"
     assert page_name("../..") == "session-session.html"
+
+
+def test_report_command_names_a_missing_input(tmp_path, repo_root):
+    from processed_tables import write_processed
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.explore import PROCESSED_FILES
+
+    write_processed(tmp_path)
+    (tmp_path / "speaker_theme_counts.csv").unlink()
+    tables = [a for name, (file, _) in PROCESSED_FILES.items() for a in (f"--{name.replace('_', '-')}", str(tmp_path / file))]
+    args = ["report", *tables, "--topic-model", str(tmp_path / "topic_model"), "--embeddings", str(tmp_path / "e.npy"),
+            "--embedding-ids", str(tmp_path / "ids.csv"), "--codebook", str(repo_root / "codebooks" / "sse.yaml"),
+            "--params", str(repo_root / "params.yaml"), "--out", str(tmp_path / "report")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "speaker_theme_counts.csv: file not found" in result.output and "Traceback" not in result.output

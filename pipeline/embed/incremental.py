@@ -34,7 +34,7 @@ class EmbedReport:
 
 
 def cache_for(encoder: Encoder, params: EmbedParams, cache_dir: str | Path) -> VectorCache:
-    settings = params.vector_settings()
+    settings = {**params.vector_settings(), "backend": encoder.backend}  # the encoder's backend made the vectors
     return VectorCache(
         cache_dir,
         namespace_for(encoder.fingerprint, settings),

@@ -103,8 +103,13 @@ def quantize_int8(source: Path, target: Path) -> Path:
     """Dynamic int8 quantisation of an exported graph (weights int8, activations float)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.getLogger().setLevel(logging.ERROR)  # onnxruntime logs a pre-processing hint on the root logger
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # quantize_dynamic logs a pre-processing hint on the root logger
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
     return target
 
 

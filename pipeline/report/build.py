@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from pipeline.contract import ROLES
 from pipeline.explore import (
     Processed,
     corpus_overview,
@@ -164,6 +165,8 @@ def render_session(p: Processed, report_id: str, heatmap_png: bytes, params: Rep
     """One session's page: metadata, speakers, speaker × theme table and picture, quotes."""
     session = p.sessions[p.sessions["report_id"] == report_id].iloc[0]
     speakers = p.speakers[p.speakers["report_id"] == report_id]
+    rank = {r: i for i, r in enumerate(ROLES)}
+    speakers = speakers.assign(_rank=speakers["role"].map(rank)).sort_values(["_rank", "speaker"], kind="mergesort")
     speakers_view = speakers[["speaker", "role", "affiliation", "aliases", "n_statements"]].rename(
         columns={"speaker": "Speaker", "role": "Role", "affiliation": "Affiliation", "aliases": "Written as",
                  "n_statements": "Statements"}

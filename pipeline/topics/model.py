@@ -10,7 +10,7 @@ form density clusters at all. What the stage does then (also in the README):
   (at least 1: one statement, or three, make a single topic);
 * UMAP neighbours and components are clamped below the number of statements;
 * HDBSCAN finding no cluster at all (every statement an outlier): the fit is
-  redone with the KMeans fallback, and a warning says so.
+  done by the KMeans fallback instead, and a warning says so.
 
 Everything else (c-TF-IDF, KeyBERTInspired, MMR, part-of-speech aspect) runs
 the same in both paths, so topics always get words and a readable label.
@@ -85,7 +85,98 @@ class FittedTopics:
     path: str  # "umap_hdbscan" or "kmeans_fallback"
 
 
-def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, *, small: bool) -> Any:
+class GuardedClusterer:
+    """UMAP + HDBSCAN from params, with the small-corpus guards and outlier reduction, as one clusterer.
+
+    BERTopic gets it in its `hdbscan_model` slot (with a pass-through reducer),
+    so it fits c-TF-IDF and the representation models once, on final topics:
+    reducing outliers afterwards with `update_topics` would run KeyBERTInspired
+    twice and rebuild topic vectors from word embeddings. UMAP and HDBSCAN are
+    not part of BERTopic's safetensors save either way.
+    """
+
+    def __init__(self, params: TopicsParams) -> None:
+        self.params = params
+        self.labels_: np.ndarray = np.zeros(0, dtype=int)
+        self.path = ""
+        self._centroids: np.ndarray | None = None
+
+    def fit(self, X: np.ndarray, y: Any = None) -> GuardedClusterer:
+        p = self.params
+        X = _unit_rows(X)
+        n = len(X)
+        if n < max(p.small_corpus.min_docs_for_umap, 4):
+            k = small_corpus_k(n, p.small_corpus.docs_per_topic)
+            log.info("%d statements (< %d): UMAP/HDBSCAN skipped, KMeans with k=%d", n, p.small_corpus.min_docs_for_umap, k)
+            labels, self.path = FixedKClusters(k, p.seed).fit(X).labels_, "kmeans_fallback"
+        else:
+            labels, self.path = self._umap_hdbscan(X), "umap_hdbscan"
+            if (labels == OUTLIER).all():
+                k = small_corpus_k(n, p.small_corpus.docs_per_topic)
+                log.warning("HDBSCAN found no cluster in %d statements (all outliers): KMeans with k=%d instead", n, k)
+                labels, self.path = FixedKClusters(k, p.seed).fit(X).labels_, "kmeans_fallback"
+        if p.reduce_outliers == "embeddings":
+            labels = reduce_outliers(X, labels, p.outlier_threshold)
+        elif p.reduce_outliers != "none":
+            raise ValueError(f"reduce_outliers must be 'embeddings' or 'none', got {p.reduce_outliers!r}")
+        self.labels_ = labels
+        ids = sorted(set(labels.tolist()) - {OUTLIER})
+        self._centroids = _unit_rows(np.vstack([X[labels == t].mean(axis=0) for t in ids])) if ids else None
+        self._ids = np.asarray(ids, dtype=int)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if self._centroids is None:
+            return np.full(len(X), OUTLIER, dtype=int)
+        return self._ids[(_unit_rows(X) @ self._centroids.T).argmax(axis=1)]
+
+    def _umap_hdbscan(self, X: np.ndarray) -> np.ndarray:
+        from hdbscan import HDBSCAN
+        from umap import UMAP
+
+        p, n = self.params, len(X)
+        u, h = p.umap, p.hdbscan
+        reduced = UMAP(
+            n_neighbors=max(2, min(u.n_neighbors, n - 1)),
+            n_components=max(2, min(u.n_components, n - 2)),
+            min_dist=u.min_dist,
+            metric=u.metric,
+            random_state=p.seed,
+            low_memory=n >= u.low_memory_from,
+        ).fit_transform(X)
+        size = max(2, h.min_cluster_size, int(math.ceil(h.min_cluster_fraction * n)))
+        clusterer = HDBSCAN(
+            min_cluster_size=min(size, max(2, n // 2)),
+            min_samples=h.min_samples,
+            metric="euclidean",
+            cluster_selection_method=h.cluster_selection_method,
+        )
+        return np.asarray(clusterer.fit(reduced).labels_, dtype=int)
+
+
+def reduce_outliers(X: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
+    """Outliers join the topic whose centroid is most similar (cosine), when it is >= threshold."""
+    labels = np.asarray(labels, dtype=int).copy()
+    outliers = labels == OUTLIER
+    ids = sorted(set(labels.tolist()) - {OUTLIER})
+    if not outliers.any() or not ids:
+        return labels
+    centroids = _unit_rows(np.vstack([X[labels == t].mean(axis=0) for t in ids]))
+    sims = _unit_rows(X[outliers]) @ centroids.T
+    best = sims.argmax(axis=1)
+    ok = sims[np.arange(len(best)), best] >= threshold
+    new = np.where(ok, np.asarray(ids)[best], OUTLIER)
+    labels[outliers] = new
+    return labels
+
+
+def _unit_rows(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms == 0, 1.0, norms)
+
+
+def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any) -> Any:
     """A BERTopic whose sub-models come from `params`, sized for `n_docs`."""
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
@@ -93,31 +184,6 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, *
     from sklearn.feature_extraction.text import CountVectorizer
 
     rep = params.representation
-    if small:
-        reducer: Any = BaseDimensionalityReduction()
-        clusterer: Any = FixedKClusters(small_corpus_k(n_docs, params.small_corpus.docs_per_topic), params.seed)
-    else:
-        from hdbscan import HDBSCAN
-        from umap import UMAP
-
-        u = params.umap
-        reducer = UMAP(
-            n_neighbors=max(2, min(u.n_neighbors, n_docs - 1)),
-            n_components=max(2, min(u.n_components, n_docs - 2)),
-            min_dist=u.min_dist,
-            metric=u.metric,
-            random_state=params.seed,
-            low_memory=n_docs >= u.low_memory_from,
-        )
-        h = params.hdbscan
-        size = max(2, h.min_cluster_size, int(math.ceil(h.min_cluster_fraction * n_docs)))
-        clusterer = HDBSCAN(
-            min_cluster_size=min(size, max(2, n_docs // 2)),
-            min_samples=h.min_samples,
-            metric="euclidean",
-            cluster_selection_method=h.cluster_selection_method,
-            prediction_data=False,
-        )
     v = params.vectorizer
     vectorizer = CountVectorizer(
         ngram_range=(1, v.ngram_max),
@@ -126,7 +192,8 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, *
     )
     main: list[Any] = []
     if rep.keybert:
-        main.append(KeyBERTInspired(top_n_words=rep.top_n_words, random_state=params.seed))
+        main.append(KeyBERTInspired(top_n_words=rep.top_n_words, nr_candidate_words=rep.keybert_candidate_words,
+                                    random_state=params.seed))
     if rep.mmr_diversity > 0:
         main.append(MaximalMarginalRelevance(diversity=rep.mmr_diversity, top_n_words=rep.top_n_words))
     representation: Any = {"Main": main} if main else {}
@@ -134,8 +201,8 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, *
         representation["POS"] = PartOfSpeech(_load_spacy(rep.pos_spacy_model), top_n_words=rep.top_n_words)
     return BERTopic(
         embedding_model=embedding_model,
-        umap_model=reducer,
-        hdbscan_model=clusterer,
+        umap_model=BaseDimensionalityReduction(),
+        hdbscan_model=GuardedClusterer(params),
         vectorizer_model=vectorizer,
         representation_model=representation or None,
         top_n_words=rep.top_n_words,
@@ -153,36 +220,11 @@ def _load_spacy(name: str) -> Any:
 
 def fit_topics(docs: list[str], embeddings: np.ndarray, params: TopicsParams, embedding_model: Any) -> FittedTopics:
     """Fit BERTopic on `docs` with their precomputed `embeddings`, guarding small corpora."""
-    n = len(docs)
-    if n == 0:
+    if len(docs) == 0:
         raise ValueError("no statements to fit topics on")
-    small = n < max(params.small_corpus.min_docs_for_umap, 4)
-    path = "kmeans_fallback" if small else "umap_hdbscan"
-    if small:
-        log.info("%d statements (< %d): UMAP/HDBSCAN skipped, KMeans with k=%d", n, params.small_corpus.min_docs_for_umap,
-                 small_corpus_k(n, params.small_corpus.docs_per_topic))
-    model = build_topic_model(params, n, embedding_model, small=small)
-    topics, _ = model.fit_transform(docs, embeddings=embeddings)
-    topics = np.asarray(topics, dtype=int)
-    if not small and (topics == OUTLIER).all():
-        log.warning("HDBSCAN found no cluster in %d statements (all outliers): refitting with KMeans", n)
-        path = "kmeans_fallback"
-        model = build_topic_model(params, n, embedding_model, small=True)
-        topics = np.asarray(model.fit_transform(docs, embeddings=embeddings)[0], dtype=int)
-    if params.reduce_outliers == "embeddings" and (topics == OUTLIER).any() and (topics != OUTLIER).any():
-        new_topics = np.asarray(
-            model.reduce_outliers(docs, list(topics), strategy="embeddings", embeddings=embeddings,
-                                  threshold=params.outlier_threshold),
-            dtype=int,
-        )
-        if (new_topics != topics).any():
-            model.update_topics(docs, topics=list(new_topics), top_n_words=params.representation.top_n_words,
-                                vectorizer_model=model.vectorizer_model,
-                                representation_model=model.representation_model)
-            topics = np.asarray(model.topics_, dtype=int)
-    elif params.reduce_outliers not in ("embeddings", "none"):
-        raise ValueError(f"reduce_outliers must be 'embeddings' or 'none', got {params.reduce_outliers!r}")
-    return FittedTopics(model=model, topics=topics, path=path)
+    model = build_topic_model(params, len(docs), embedding_model)
+    topics, _ = model.fit_transform(docs, embeddings=np.asarray(embeddings, dtype=np.float64))
+    return FittedTopics(model=model, topics=np.asarray(topics, dtype=int), path=model.hdbscan_model.path)
 
 
 def topic_words(model: Any, topic: int, n: int) -> list[str]:

