@@ -89,9 +89,8 @@ def run_analysis(folder: Path, out: Path, params_path: Path, codebook_path: Path
     from pipeline.embed.store import write_embeddings
     from pipeline.explore import PROCESSED_FILES, Processed, theme_names_from
     from pipeline.export import ExportParams, export_workbook
-    from pipeline.figures import interactive_figures, session_heatmap, static_figures
     from pipeline.params import load_section
-    from pipeline.report.build import ReportParams, build_report
+    from pipeline.report.build import ReportParams, render_report
     from pipeline.report.cli import write_files
     from pipeline.segment.cli import segment_folder
     from pipeline.segment.segmenter import SegmentParams
@@ -163,10 +162,7 @@ def run_analysis(folder: Path, out: Path, params_path: Path, codebook_path: Path
 
     step("drawing the figures and writing the report")
     row_of = {s: i for i, s in enumerate(ids)}
-    figures = static_figures(p, report_params.figures)
-    heatmaps = {r: session_heatmap(p, r, report_params.figures) for r in p.sessions["report_id"]}
-    interactive = interactive_figures(fitted.model, p, vectors, row_of, report_params.figures)
-    write_files(build_report(p, figures, heatmaps, interactive, report_params), out / "report")
+    write_files(render_report(p, fitted.model, vectors, row_of, report_params), out / "report")
 
     step("writing the workbook")
     (out / "session_themes.xlsx").write_bytes(export_workbook(p, export_params))

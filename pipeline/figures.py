@@ -1,8 +1,8 @@
 """Pictures analysts would rather look at than read: static PNGs and interactive HTML.
 
 Static charts are matplotlib `Figure` objects drawn without pyplot (no display,
-no global backend switched, nothing to close) and are written without timestamps so reruns are byte-identical. Interactive charts come from
-BERTopic (topics per class, documents on a topic map) as self-contained plotly
+no global backend switched, nothing to close), written without timestamps so
+reruns are byte-identical. Interactive charts come from BERTopic (topics per class, documents on a topic map) as self-contained plotly
 HTML (plotly.js inlined, no CDN) with fixed element ids, so they too are stable
 and open from disk with no network. BERTopic's own charts need a model fitted
 with enough topics; on small corpora they fall back to plain plotly charts of
@@ -12,9 +12,9 @@ the same data rather than fail.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -33,14 +33,14 @@ from pipeline.explore import (
 
 log = logging.getLogger(__name__)
 
-# The PNG and HTML files the figures stage writes, by name (the report embeds them).
+# The PNG and HTML files the report stage writes, by name.
 STATIC_FIGURES = ("speaker_theme_heatmap", "theme_shares_by_session", "theme_shares_by_role")
 INTERACTIVE_FIGURES = ("topics_per_class", "topic_map")
 
 
 @dataclass(frozen=True)
 class FiguresParams:
-    """The `figures` section of params.yaml."""
+    """The `report.figures` subsection of params.yaml."""
 
     dpi: int = 110
     # speakers shown in the corpus heatmap (most statements first); the report's per-session tables show all
@@ -251,11 +251,18 @@ def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of
     topics = [int(t) for t in st["topic"]]
     labels = st["topic_label"].astype(str).tolist()
     classes = speaker_or_unattributed(st[params.topics_per_class_by]).tolist()
-    return {
-        "topics_per_class": plotly_html(topics_per_class(model, docs, topics, labels, classes, params.top_n_topics),
-                                        "topics-per-class"),
-        "topic_map": plotly_html(topic_map(model, docs, topics, labels, vectors), "topic-map"),
-    }
+    # BERTopic's charts read the model's `topics_`; set it to these statements' order, then put it back
+    original = getattr(model, "topics_", None)
+    try:
+        return {
+            "topics_per_class": plotly_html(
+                topics_per_class(model, docs, topics, labels, classes, params.top_n_topics), "topics-per-class"
+            ),
+            "topic_map": plotly_html(topic_map(model, docs, topics, labels, vectors), "topic-map"),
+        }
+    finally:
+        if model is not None:
+            model.topics_ = original
 
 
 def load_topic_model(model_dir: str | Path) -> Any | None:

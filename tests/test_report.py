@@ -9,20 +9,16 @@ import pytest
 from processed_tables import MARKUP_TEXT, make_processed
 
 from pipeline import figures
-from pipeline.report.build import ReportParams, build_report, page_name
+from pipeline.report.build import ReportParams, page_name, render_report
 from pipeline.report.cli import write_files
 
 
 @pytest.fixture(scope="module")
 def files() -> dict[str, bytes]:
     p = make_processed()
-    params = ReportParams()
-    static = figures.static_figures(p, params.figures)
-    heatmaps = {r: figures.session_heatmap(p, r, params.figures) for r in p.sessions["report_id"]}
     ids = sorted(p.statement_themes["statement_id"])
     emb = np.random.default_rng(0).normal(size=(len(ids), 8))
-    interactive = figures.interactive_figures(None, p, emb, {s: i for i, s in enumerate(ids)}, params.figures)
-    return build_report(p, static, heatmaps, interactive, params)
+    return render_report(p, None, emb, {s: i for i, s in enumerate(ids)}, ReportParams())
 
 
 def _html(files, name):

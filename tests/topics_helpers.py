@@ -54,6 +54,8 @@ def hashing_encode(texts: list[str]) -> np.ndarray:
     """Bag of words hashed into 64 dimensions, unit rows."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
+    if not texts:
+        return np.zeros((0, 64))
     vectors = HashingVectorizer(n_features=64, alternate_sign=False, norm="l2").transform(list(texts))
     return np.asarray(vectors.todense(), dtype=np.float64)
 

@@ -15,8 +15,10 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 
 from pipeline.contract import ROLES
@@ -231,3 +233,18 @@ def build_report(p: Processed, figures: dict[str, bytes], session_heatmaps: dict
     for name, png in figures.items():
         files[f"figures/{name}.png"] = png
     return files
+
+
+def render_report(p: Processed, model: Any, vectors: np.ndarray, row_of: dict[str, int],
+                  params: ReportParams) -> dict[str, bytes]:
+    """The stage's core (and `analyze`'s): draw every figure, render every page; no file I/O.
+
+    `model` is the fitted BERTopic (None draws the plain fallback charts);
+    `row_of` maps statement_id to its row of `vectors`.
+    """
+    from pipeline.figures import interactive_figures, session_heatmap, static_figures
+
+    static = static_figures(p, params.figures)
+    heatmaps = {r: session_heatmap(p, r, params.figures) for r in p.sessions["report_id"]}
+    interactive = interactive_figures(model, p, vectors, row_of, params.figures)
+    return build_report(p, static, heatmaps, interactive, params)

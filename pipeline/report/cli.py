@@ -69,15 +69,12 @@ def command(
 
 
 def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Path, params: ReportParams) -> dict[str, bytes]:
-    """Load the model and vectors, draw the figures and render every page (shared with `analyze`)."""
+    """Load the fitted model and the vectors of the statements, then render the report."""
     from pipeline.embed.store import load_embeddings
-    from pipeline.figures import interactive_figures, load_topic_model, session_heatmap, static_figures
-    from pipeline.report.build import build_report
+    from pipeline.figures import load_topic_model
+    from pipeline.report.build import render_report
 
     ids = sorted(p.statement_themes["statement_id"])
     vectors = load_embeddings(embeddings, embedding_ids, ids)
     model = load_topic_model(topic_model)
-    figures = static_figures(p, params.figures)
-    heatmaps = {r: session_heatmap(p, r, params.figures) for r in p.sessions["report_id"]}
-    interactive = interactive_figures(model, p, vectors, {s: i for i, s in enumerate(ids)}, params.figures)
-    return build_report(p, figures, heatmaps, interactive, params)
+    return render_report(p, model, vectors, {s: i for i, s in enumerate(ids)}, params)
