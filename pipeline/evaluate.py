@@ -41,8 +41,8 @@ class EvaluateParams:
 
 
 def normalise_text(text: str) -> str:
-    """Casefolded, accents kept, whitespace and quotes unified: robust to re-extraction noise."""
-    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    """Casefolded, markup dropped, whitespace and quotes unified: robust to re-extraction noise."""
+    text = re.sub(r"</?[a-zA-Z][^<>]*>", " ", unicodedata.normalize("NFKC", str(text))).casefold()
     text = re.sub(r"[\u2018\u2019\u201c\u201d\"']", "", text)
     return " ".join(text.split())
 

@@ -26,6 +26,7 @@ embed:
     window_tokens: 254
     overlap_tokens: 32
   backend: torch
+  threads: 1
 """
 
 
@@ -83,6 +84,20 @@ def test_bad_parameter_is_one_line_error(workdir):
     result = invoke(workdir)
     assert result.exit_code == 1
     assert "params.yaml:embed: long_text.strategy must be one of windows, truncate, got 'chop'" in result.output
+
+
+def test_negative_threads_are_refused(workdir):
+    text = PARAMS.format(model="all-MiniLM-L6-v2", strategy="windows").replace("threads: 1", "threads: -1")
+    (workdir / "params.yaml").write_text(text, encoding="utf-8")
+    result = invoke(workdir)
+    assert result.exit_code == 1 and "params.yaml:embed: threads must be a whole number >= 0" in result.output
+
+
+def test_unknown_parameter_is_refused(workdir):
+    text = PARAMS.format(model="all-MiniLM-L6-v2", strategy="windows") + "  pooling: max\n"
+    (workdir / "params.yaml").write_text(text, encoding="utf-8")
+    result = invoke(workdir)
+    assert result.exit_code == 1 and "unknown parameter(s) pooling" in result.output
 
 
 def test_missing_statements_file_names_it(workdir):

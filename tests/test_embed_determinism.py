@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline.embed.encode import embed_texts
-from pipeline.embed.model import load_encoder
+from pipeline.embed.model import Encoder, _load_sentence_transformer, load_encoder
 
 pytestmark = pytest.mark.slow
 
@@ -41,9 +41,26 @@ def test_neighbours_do_not_change_a_vector(embed_encoder, cap_texts):
 
 def test_a_fresh_model_load_gives_the_same_vectors(embed_encoder, cap_texts):
     first = embed_texts(cap_texts[:50], embed_encoder)
-    fresh = load_encoder("all-MiniLM-L6-v2")
-    assert fresh.fingerprint == embed_encoder.fingerprint
+    resolved = load_encoder("all-MiniLM-L6-v2")
+    assert resolved.fingerprint == embed_encoder.fingerprint
+    # bypass the per-process memo: really load the weights again
+    weights = _load_sentence_transformer.__wrapped__(resolved.path, resolved.fingerprint, "cpu", True)
+    assert weights is not embed_encoder.model
+    fresh = Encoder(name=resolved.name, path=resolved.path, fingerprint=resolved.fingerprint, _model=weights)
     assert np.abs(embed_texts(cap_texts[:50], fresh) - first).max() <= TOL
+
+
+def test_thread_count_does_not_change_a_vector(embed_encoder, cap_texts):
+    import torch
+
+    one = embed_texts(cap_texts[:40], embed_encoder)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        two = embed_texts(cap_texts[:40], embed_encoder)
+    finally:
+        torch.set_num_threads(before)
+    assert np.abs(one - two).max() <= TOL
 
 
 def test_equal_texts_get_identical_rows(embed_encoder):

@@ -73,9 +73,9 @@ def assign_topics_and_themes(
     embeddings = normalise_rows(embeddings)
     docs = [str(t) for t in statements["text"]]
 
-    fitted = fit_topics(docs, embeddings, params, embedding_model)
-    topics = fitted.topics
     raw_scores = theme_scores(codebook, embeddings, encode, params)
+    fitted = fit_topics(docs, embeddings, params, embedding_model, guide=raw_scores.argmax(axis=1))
+    topics = fitted.topics
     scores = smooth_by_topic(raw_scores, topics, params.themes.topic_weight)
     assigned = assign_themes(scores, codebook.ids, params.themes)
     mapping = topic_themes(topics, assigned.theme, params.themes.topic_min_share)

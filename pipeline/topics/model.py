@@ -95,8 +95,10 @@ class GuardedClusterer:
     not part of BERTopic's safetensors save either way.
     """
 
-    def __init__(self, params: TopicsParams) -> None:
+    def __init__(self, params: TopicsParams, guide: np.ndarray | None = None) -> None:
         self.params = params
+        # codebook theme index per statement: UMAP's semi-supervised target (see `umap.guide_weight`)
+        self.guide = guide
         self.labels_: np.ndarray = np.zeros(0, dtype=int)
         self.path = ""
         self._centroids: np.ndarray | None = None
@@ -130,6 +132,9 @@ class GuardedClusterer:
             return np.full(len(X), OUTLIER, dtype=int)
         return self._ids[(_unit_rows(X) @ self._centroids.T).argmax(axis=1)]
 
+    def _guided(self, n: int) -> bool:
+        return self.guide is not None and self.params.umap.guide_weight > 0 and len(self.guide) == n
+
     def _umap_hdbscan(self, X: np.ndarray) -> np.ndarray:
         from hdbscan import HDBSCAN
         from umap import UMAP
@@ -143,7 +148,8 @@ class GuardedClusterer:
             metric=u.metric,
             random_state=p.seed,
             low_memory=n >= u.low_memory_from,
-        ).fit_transform(X)
+            **({"target_metric": "categorical", "target_weight": u.guide_weight} if self._guided(n) else {}),
+        ).fit_transform(X, y=self.guide if self._guided(n) else None)
         size = max(2, h.min_cluster_size, int(math.ceil(h.min_cluster_fraction * n)))
         clusterer = HDBSCAN(
             min_cluster_size=min(size, max(2, n // 2)),
@@ -176,7 +182,7 @@ def _unit_rows(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms == 0, 1.0, norms)
 
 
-def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any) -> Any:
+def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, guide: np.ndarray | None = None) -> Any:
     """A BERTopic whose sub-models come from `params`, sized for `n_docs`."""
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
@@ -202,7 +208,7 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any) -
     return BERTopic(
         embedding_model=embedding_model,
         umap_model=BaseDimensionalityReduction(),
-        hdbscan_model=GuardedClusterer(params),
+        hdbscan_model=GuardedClusterer(params, guide),
         vectorizer_model=vectorizer,
         representation_model=representation or None,
         top_n_words=rep.top_n_words,
@@ -218,11 +224,17 @@ def _load_spacy(name: str) -> Any:
     return spacy.load(name)
 
 
-def fit_topics(docs: list[str], embeddings: np.ndarray, params: TopicsParams, embedding_model: Any) -> FittedTopics:
-    """Fit BERTopic on `docs` with their precomputed `embeddings`, guarding small corpora."""
+def fit_topics(docs: list[str], embeddings: np.ndarray, params: TopicsParams, embedding_model: Any,
+               guide: np.ndarray | None = None) -> FittedTopics:
+    """Fit BERTopic on `docs` with their precomputed `embeddings`, guarding small corpora.
+
+    `guide` (optional): each statement's most likely codebook theme, which UMAP
+    uses as a soft semi-supervised target so that topics follow the analyst's
+    distinctions where the text supports them (never human labels).
+    """
     if len(docs) == 0:
         raise ValueError("no statements to fit topics on")
-    model = build_topic_model(params, len(docs), embedding_model)
+    model = build_topic_model(params, len(docs), embedding_model, guide)
     topics, _ = model.fit_transform(docs, embeddings=np.asarray(embeddings, dtype=np.float64))
     return FittedTopics(model=model, topics=np.asarray(topics, dtype=int), path=model.hdbscan_model.path)
 

@@ -13,6 +13,8 @@ class UmapParams:
     metric: str = "cosine"
     # above this many statements UMAP runs with low_memory=True
     low_memory_from: int = 20000
+    # weight of the codebook (each statement's most likely theme) as UMAP's semi-supervised target; 0: unguided
+    guide_weight: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,8 @@ class ThemeParams:
     temperature: float = 0.05
     # weight of the statement's emergent topic in its theme scores (0: statement alone)
     topic_weight: float = 0.3
-    # below this top score the statement is "other" (no theme fits)
-    min_score: float = 0.2
+    # "other" (no theme fits) when the top score < min_score_ratio / number of themes (chance level x ratio)
+    min_score_ratio: float = 2.0
     # a further theme applies when its score >= this share of the top score
     secondary_ratio: float = 0.5
     # a topic maps to a theme when this share of its statements has it as primary

@@ -118,16 +118,17 @@ def assign_themes(scores: np.ndarray, theme_ids: tuple[str, ...], params: ThemeP
     primary: list[str] = []
     joined: list[str] = []
     top_scores = np.zeros(len(scores))
+    min_score = params.min_score_ratio / max(len(theme_ids), 1)
     for i, row in enumerate(scores):
         order = sorted(range(len(row)), key=lambda j: (-round(float(row[j]), 9), j))
         best = order[0]
         top = float(row[best])
         top_scores[i] = top
-        if top < params.min_score:
+        if top < min_score:
             primary.append(OTHER)
             joined.append(OTHER)
             continue
-        applies = [theme_ids[j] for j in order if float(row[j]) >= params.secondary_ratio * top and float(row[j]) >= params.min_score]
+        applies = [theme_ids[j] for j in order if float(row[j]) >= params.secondary_ratio * top and float(row[j]) >= min_score]
         primary.append(theme_ids[best])
         joined.append("; ".join(applies))
     return ThemeAssignment(primary, top_scores, joined)

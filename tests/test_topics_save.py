@@ -1,0 +1,55 @@
+"""The fitted model is saved with safetensors (no pickle), with its labels, and reloads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.topics.cli import LABELS_FILE, save_model
+from pipeline.topics.core import assign_topics_and_themes
+from topics_helpers import fast_params, hashing_encode, mini_codebook, statements
+
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".bin", ".pt", ".joblib")
+
+
+def fitted(n=40):
+    st, _ = statements(n)
+    return assign_topics_and_themes(st, hashing_encode(st["text"].tolist()), mini_codebook(), hashing_encode,
+                                    fast_params(), None)
+
+
+def test_saved_dir_holds_safetensors_and_labels_only(tmp_path):
+    result = fitted()
+    out = tmp_path / "topic_model"
+    out.mkdir()
+    (out / "stale.pkl").write_bytes(b"old")  # a previous run's leftovers are removed
+    save_model(result.model, result.labels, out, "some/model/path")
+    names = sorted(p.name for p in out.iterdir())
+    assert "topic_embeddings.safetensors" in names and "ctfidf.safetensors" in names
+    assert not [n for n in names if n.endswith(PICKLE_SUFFIXES)]
+    labels = json.loads((out / LABELS_FILE).read_text(encoding="utf-8"))
+    assert set(labels["topics"]) == {str(t) for t in result.topics["topic"]}
+    assert labels["procedural_themes"] == ["procedural"]
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert config["embedding_model"] == "some/model/path"
+
+
+def test_no_statements_still_write_labels(tmp_path):
+    save_model(None, {"topics": {}}, tmp_path / "m", "x")
+    assert [p.name for p in (tmp_path / "m").iterdir()] == [LABELS_FILE]
+
+
+@pytest.mark.slow
+def test_saved_model_reloads_with_the_local_encoder(tmp_path):
+    from bertopic import BERTopic
+
+    from pipeline.embed.model import load_encoder
+
+    encoder = load_encoder("all-MiniLM-L6-v2")
+    result = fitted()
+    save_model(result.model, result.labels, tmp_path / "m", str(encoder.path))
+    loaded = BERTopic.load(str(tmp_path / "m"))
+    assert sorted(loaded.get_topics()) == sorted(result.model.get_topics())
+    for topic in loaded.get_topics():
+        assert [w for w, _ in loaded.get_topic(topic)] == [w for w, _ in result.model.get_topic(topic)]
