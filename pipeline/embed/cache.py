@@ -50,6 +50,7 @@ def _atomic_write(path: Path, write: Callable[[object], object]) -> None:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is plain data
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -91,6 +91,7 @@ def export_onnx(sentence_transformer: Any, target: Path) -> Path:
                 opset_version=17,
                 dynamo=False,
             )
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

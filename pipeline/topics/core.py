@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.codebook import OTHER, Codebook
-from pipeline.topics.model import OUTLIER, fit_topics, topic_label, topic_words
+from pipeline.topics.model import fit_topics, topic_label, topic_words
 from pipeline.topics.params import TopicsParams
 from pipeline.topics.themes import (
     assign_themes,
