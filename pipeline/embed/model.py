@@ -173,7 +173,7 @@ class Encoder:
                 dim = json.loads(pooling.read_text(encoding="utf-8")).get("word_embedding_dimension")
                 if isinstance(dim, int):
                     return dim
-        return int(self.model.get_sentence_embedding_dimension())
+        return int(self.model.get_embedding_dimension())
 
     def onnx_path(self) -> Path:
         """Where the exported graph of this model is kept (a temporary folder without a cache)."""

@@ -1,7 +1,9 @@
 """The `embed` section of params.yaml, as frozen dataclasses.
 
-Everything here except `batch_size` and `threads` changes the vectors, so it is part of the
-vector cache's key (`EmbedParams.vector_settings`).
+Everything here except `batch_size` changes the vectors, so it is part of the vector cache's
+key (`EmbedParams.vector_settings`). The thread count changes them by float noise only
+(~1e-7: a matrix product summed in another order), but that noise is enough to change the
+topic tables downstream, so a cached vector is reused only under the same thread count.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ class EmbedParams:
     normalize: bool = True
     long_text: LongTextParams = field(default_factory=LongTextParams)
     backend: str = "torch"
-    # CPU threads of the backend; 0 keeps the library's default (one per core)
+    # CPU threads of the backend; 0 keeps the library's default (one per core, so the
+    # vectors' last bits then depend on the machine)
     threads: int = 0
 
     def __post_init__(self) -> None:
@@ -62,6 +65,7 @@ class EmbedParams:
         """The settings (besides the model's own files) that change a text's vector."""
         return {
             "backend": self.backend,
+            "threads": self.threads,
             "normalize": self.normalize,
             "long_text": {
                 "strategy": self.long_text.strategy,
