@@ -23,7 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help=(
         "session-themes: who said what about which theme, from session reports.\n\n"
-        "The stages (segment, embed, topics, tables, report, export) are what `dvc repro` runs, in that order; "
+        "The stages (segment, embed, topics, evaluate, tables, report, export) are what `dvc repro` runs, in that order; "
         "`analyze DIR --out OUT` runs them all on a folder outside DVC."
     ),
 )

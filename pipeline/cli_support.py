@@ -18,6 +18,8 @@ def setup_logging(level: int = logging.INFO) -> None:
     """Plain messages on stderr; libraries stay at WARNING."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("pipeline").setLevel(level)
+    # pypdf warns about every damaged PDF before our one-line error says the same
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def show_progress() -> bool:
