@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,8 @@ class FiguresParams:
     top_n_topics: int = 10
     # the class the topics-per-class chart compares: role, speaker or report_id
     topics_per_class_by: str = "role"
+    # seeds the document order BERTopic's topic map draws at random
+    seed: int = 42
 
     def __post_init__(self) -> None:
         if self.topics_per_class_by not in ("role", "speaker", "report_id"):
@@ -181,14 +185,32 @@ def _plain_scatter(points: np.ndarray, docs: list[str], labels: list[str], title
     return fig
 
 
-def topic_map(model: Any, docs: list[str], topics: list[int], labels: list[str], embeddings: np.ndarray) -> Any:
-    """Statements on a 2-D map coloured by topic: BERTopic's chart, or a plain scatter when it cannot draw."""
+@contextmanager
+def _seeded_global_numpy(seed: int) -> Iterator[None]:
+    """Seed numpy's global generator for a library call that draws from it, then restore it."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def topic_map(model: Any, docs: list[str], topics: list[int], labels: list[str], embeddings: np.ndarray,
+              *, seed: int = 42) -> Any:
+    """Statements on a 2-D map coloured by topic: BERTopic's chart, or a plain scatter when it cannot draw.
+
+    BERTopic's `visualize_documents` shuffles each topic's documents with numpy's
+    global generator (`np.random.choice`), so the page would change on every run
+    unless that generator is seeded.
+    """
     points = reduce_to_2d(embeddings)
     if model is not None and len(set(topics) - {-1}) >= 2:
         try:
             model.topics_ = list(topics)
-            return model.visualize_documents(docs, topics=None, reduced_embeddings=points, hide_annotations=False,
-                                             title="<b>Statements and topics</b>")
+            with _seeded_global_numpy(seed):
+                return model.visualize_documents(docs, topics=None, reduced_embeddings=points,
+                                                 hide_annotations=False, title="<b>Statements and topics</b>")
         except Exception as exc:  # BERTopic needs internals a small or reloaded model may lack
             log.warning("BERTopic's document map failed (%s); drawing a plain scatter instead", exc)
     return _plain_scatter(points, docs, labels, "Statements and topics")
@@ -258,7 +280,7 @@ def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of
             "topics_per_class": plotly_html(
                 topics_per_class(model, docs, topics, labels, classes, params.top_n_topics), "topics-per-class"
             ),
-            "topic_map": plotly_html(topic_map(model, docs, topics, labels, vectors), "topic-map"),
+            "topic_map": plotly_html(topic_map(model, docs, topics, labels, vectors, seed=params.seed), "topic-map"),
         }
     finally:
         if model is not None:
