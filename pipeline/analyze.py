@@ -97,7 +97,7 @@ def run_analysis(folder: Path, out: Path, params_path: Path, codebook_path: Path
     from pipeline.tableio import write_table
     from pipeline.tables.core import TablesParams, build_tables
     from pipeline.tables.themes import ThemeColumns
-    from pipeline.topics.cli import save_model
+    from pipeline.topics.store import save_model
     from pipeline.topics.core import assign_topics_and_themes
     from pipeline.topics.params import TopicsParams
 
@@ -158,7 +158,7 @@ def run_analysis(folder: Path, out: Path, params_path: Path, codebook_path: Path
     write_table(error_rows, out / "ingest_errors.csv", INGEST_ERRORS)
     ids = statements["statement_id"].tolist()
     write_embeddings(vectors, ids, out / "embeddings.npy", out / "embedding_ids.csv")
-    save_model(fitted.model, fitted.labels, out / "topic_model", str(encoder.path))
+    save_model(fitted.model, fitted.labels, out / "topic_model", topics_params.encoder)
 
     step("drawing the figures and writing the report")
     row_of = {s: i for i, s in enumerate(ids)}

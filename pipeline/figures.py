@@ -288,20 +288,11 @@ def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of
 
 
 def load_topic_model(model_dir: str | Path) -> Any | None:
-    """The BERTopic model the topics stage saved (safetensors), or None when it saved none.
+    """The BERTopic model the topics stage saved, or None when it saved none.
 
     The topics stage saves no model for a corpus too small to fit one; the
     charts then fall back to plain plotly charts of the same data.
     """
-    model_dir = Path(model_dir)
-    if not model_dir.is_dir():
-        raise InputError(model_dir, "topic model folder not found (run the topics stage: dvc repro)")
-    if not any(model_dir.glob("*.safetensors")):
-        log.info("%s holds no fitted BERTopic model; interactive charts use plain plotly", model_dir)
-        return None
-    from bertopic import BERTopic
+    from pipeline.topics.store import load_model
 
-    try:
-        return BERTopic.load(str(model_dir))
-    except Exception as exc:  # a model from another BERTopic version, a truncated file
-        raise InputError(model_dir, f"cannot load the BERTopic model ({exc.__class__.__name__}: {exc})") from None
+    return load_model(model_dir)

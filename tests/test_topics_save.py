@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipeline.topics.cli import LABELS_FILE, save_model
+from pipeline.topics.store import LABELS_FILE, load_model, save_model
 from pipeline.topics.core import assign_topics_and_themes
 from topics_helpers import fast_params, hashing_encode, mini_codebook, statements
 
@@ -42,14 +42,12 @@ def test_no_statements_still_write_labels(tmp_path):
 
 @pytest.mark.slow
 def test_saved_model_reloads_with_the_local_encoder(tmp_path):
-    from bertopic import BERTopic
-
-    from pipeline.embed.model import load_encoder
-
-    encoder = load_encoder("all-MiniLM-L6-v2")
     result = fitted()
-    save_model(result.model, result.labels, tmp_path / "m", str(encoder.path))
-    loaded = BERTopic.load(str(tmp_path / "m"))
+    save_model(result.model, result.labels, tmp_path / "m", "all-MiniLM-L6-v2")
+    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
+    assert config["embedding_model"] == "all-MiniLM-L6-v2"  # a name, not this machine's folder
+    loaded = load_model(tmp_path / "m")
+    assert loaded.embedding_model is not None
     assert sorted(loaded.get_topics()) == sorted(result.model.get_topics())
     for topic in loaded.get_topics():
         assert [w for w, _ in loaded.get_topic(topic)] == [w for w, _ in result.model.get_topic(topic)]

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 from pathlib import Path
 
 import typer
 
 from pipeline.cli_support import one_line_errors
 from pipeline.errors import InputError
+from pipeline.topics.store import LABELS_FILE, save_model  # noqa: F401  (LABELS_FILE: re-exported)
 
 log = logging.getLogger(__name__)
 
-LABELS_FILE = "topic_labels.json"
 
 
 @one_line_errors
@@ -55,18 +53,5 @@ def command(
         raise InputError(params, str(exc)) from None
     write_table(result.statement_themes, statement_themes, STATEMENT_THEMES)
     write_table(result.topics, topics, TOPICS)
-    save_model(result.model, result.labels, model_dir, str(encoder.path))
+    save_model(result.model, result.labels, model_dir, p.encoder)
     log.info("%d statements, %d topics (%s) -> %s", len(st), len(result.topics), result.fit_path, statement_themes)
-
-
-def save_model(model: object | None, labels: dict, model_dir: Path, embedding_model_path: str) -> None:
-    """Save the fitted BERTopic with safetensors (never pickle) plus its labels as JSON."""
-    model_dir = Path(model_dir)
-    if model_dir.exists():
-        shutil.rmtree(model_dir)
-    model_dir.mkdir(parents=True)
-    if model is not None:
-        model.save(str(model_dir), serialization="safetensors", save_ctfidf=True,
-                   save_embedding_model=embedding_model_path)
-    (model_dir / LABELS_FILE).write_text(json.dumps(labels, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
