@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     from pipeline.codebook import load_codebook
     from pipeline.contract import STATEMENT_THEMES, STATEMENTS, validate
     from pipeline.embed.encode import embed_texts
-    from pipeline.embed.model import load_encoder
+    from pipeline.embed.reuse import embed_stage_encoder
     from pipeline.params import load_section
     from pipeline.tables.core import TablesParams, build_tables
     from pipeline.tables.themes import ThemeColumns
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     gold = statements["label_text"].tolist()
     book = load_codebook(args.codebook)
     params = load_section(args.params, "topics", TopicsParams)
-    encoder = load_encoder(params.encoder)
+    encoder = embed_stage_encoder(args.params).encoder
     docs = statements["text"].tolist()
     timings: dict[str, float] = {}
 

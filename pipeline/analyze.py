@@ -1,27 +1,36 @@
 """`python -m pipeline analyze DIR --out OUT`: the whole analysis on a folder, outside DVC.
 
 For an analyst with a folder of reports and no wish to set up a DVC
-workspace: it calls the same core functions the stages call (segment → embed →
-topics → tables → report and workbook), in memory, and writes the same files
-into OUT. Unreadable reports are listed, not fatal (unless --on-error fail),
-and the summary at the end says what was read.
+workspace. There is one definition of the pipeline, dvc.yaml: `analyze` reads
+its stages and runs their very commands, in dependency order, in a temporary
+copy of the project's layout where the reports folder is DIR, with the same
+params.yaml (and the same vector cache). So on the same input it writes the
+same bytes as `dvc repro`, and a stage added to dvc.yaml is run here too.
+The tables, report and workbook land in OUT, metrics in OUT/metrics/.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-import pandas as pd
 import typer
+import yaml
 
-from pipeline.cli_support import one_line_errors, show_progress
+from pipeline.cli_support import one_line_errors
 from pipeline.errors import InputError
+from pipeline.stages import Stage, read_stages, source_paths
 
 log = logging.getLogger(__name__)
+
+ON_ERROR = ("skip", "fail")
 
 
 @dataclass(frozen=True)
@@ -44,136 +53,105 @@ class AnalysisSummary:
             f"errors:       {len(self.errors)}",
         ]
         out += [f"  {file}: {problem}" for file, problem in self.errors]
-        out += [f"report:       {self.out / 'report' / 'index.html'}", f"workbook:     {self.out / 'session_themes.xlsx'}"]
+        out += [f"outputs:      {self.out}"]
         return out
 
 
-class Steps:
-    """Announce each step on a terminal (people), log it otherwise (CI, files)."""
-
-    def __init__(self, total: int, visible: bool) -> None:
-        self.total, self.visible, self.n, self.t0 = total, visible, 0, time.perf_counter()
-
-    def __call__(self, what: str) -> None:
-        self.n += 1
-        message = f"[{self.n}/{self.total}] {what} ({time.perf_counter() - self.t0:.0f}s)"
-        if self.visible:
-            typer.echo(message, err=True)
-        else:
-            log.info(message)
+def _stage_option(stages: list[Stage], flag: str) -> str:
+    values = {v for s in stages if (v := s.option(flag)) is not None}
+    if len(values) != 1:
+        raise InputError("dvc.yaml", f"expected one value of {flag} across the stages, found {sorted(values) or 'none'}")
+    return values.pop()
 
 
-def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+def output_destination(path: str, processed: PurePosixPath) -> PurePosixPath:
+    """Where an output of dvc.yaml lands in OUT: below the processed folder as is, elsewhere with its path."""
+    p = PurePosixPath(path)
+    return p.relative_to(processed) if p.is_relative_to(processed) else p
 
 
-def run_analysis(folder: Path, out: Path, params_path: Path, codebook_path: Path, *, on_error: str = "skip",
-                 progress: bool = False) -> AnalysisSummary:
-    """Segment, embed, cluster, tabulate and render every report of `folder` into `out`."""
-    import spacy
+def processed_folder(stages: list[Stage]) -> PurePosixPath:
+    """The folder that holds every stage's data outputs (data/processed in this project's dvc.yaml)."""
+    outs = [PurePosixPath(o) for s in stages for o in s.outs if not o.endswith(".json")]
+    return PurePosixPath(os.path.commonpath([str(o) for o in outs])) if outs else PurePosixPath(".")
 
-    from pipeline.codebook import load_codebook
-    from pipeline.contract import (
-        DROPPED_LINES,
-        INGEST_ERRORS,
-        SESSIONS,
-        SPEAKERS,
-        STATEMENTS,
-        validate,
-    )
-    from pipeline.embed.encode import embed_texts
-    from pipeline.embed.incremental import embed_with_cache
-    from pipeline.embed.model import load_encoder
-    from pipeline.embed.settings import EmbedParams
-    from pipeline.embed.store import write_embeddings
-    from pipeline.explore import PROCESSED_FILES, Processed, theme_names_from
-    from pipeline.export import ExportParams, export_workbook
-    from pipeline.params import load_section
-    from pipeline.report.build import ReportParams, render_report
-    from pipeline.report.cli import write_files
-    from pipeline.segment.cli import segment_folder
-    from pipeline.segment.segmenter import SegmentParams
-    from pipeline.tableio import write_table
-    from pipeline.tables.core import TablesParams, build_tables
-    from pipeline.tables.themes import ThemeColumns
-    from pipeline.topics.store import save_model
-    from pipeline.topics.core import assign_topics_and_themes
-    from pipeline.topics.params import TopicsParams
 
-    if on_error not in ("skip", "fail"):
+def _link(target: Path, link: Path) -> None:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target.resolve(), target_is_directory=target.is_dir())
+
+
+def prepare_workspace(project: Path, workspace: Path, stages: list[Stage], folder: Path, on_error: str | None) -> None:
+    """Lay out `workspace` as the project: its inputs linked, the reports folder being `folder`, params copied."""
+    raw = _stage_option(stages, "--raw")
+    params = _stage_option(stages, "--params")
+    cache = {v for s in stages if (v := s.option("--cache")) is not None}
+    for rel in source_paths(stages):
+        if rel in (raw, params) or not (project / rel).exists():
+            continue
+        _link(project / rel, workspace / rel)
+    _link(folder, workspace / raw)
+    for rel in cache:
+        (project / rel).mkdir(parents=True, exist_ok=True)
+        _link(project / rel, workspace / rel)
+    values = yaml.safe_load((project / params).read_text(encoding="utf-8")) or {}
+    if on_error is not None:
+        values.setdefault("segment", {})["on_error"] = on_error
+    (workspace / params).write_text(yaml.safe_dump(values, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    for stage in stages:
+        for out in stage.outs:
+            (workspace / out).parent.mkdir(parents=True, exist_ok=True)
+
+
+def run_stage(stage: Stage, workspace: Path) -> float:
+    """Run one stage's dvc.yaml command in `workspace` with this interpreter; seconds taken."""
+    argv = stage.argv
+    if argv and argv[0] in ("python", "python3"):
+        argv[0] = sys.executable
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, cwd=workspace, env=env, check=False)
+    if done.returncode != 0:
+        raise InputError(f"stage {stage.name}", f"failed (exit {done.returncode}); its message is above")
+    return time.perf_counter() - t0
+
+
+def run_analysis(folder: Path, out: Path, project: Path, *, on_error: str | None = None,
+                 announce=lambda message: None) -> AnalysisSummary:
+    """Run every stage of `project`/dvc.yaml on the reports of `folder`; outputs into `out`."""
+    import pandas as pd
+
+    if on_error is not None and on_error not in ON_ERROR:
         raise InputError("--on-error", f"must be skip or fail, not {on_error!r}")
-    step = Steps(6, progress)
-    seg_params = dataclasses.replace(load_section(params_path, "segment", SegmentParams), on_error=on_error)
-    embed_params = load_section(params_path, "embed", EmbedParams)
-    topics_params = load_section(params_path, "topics", TopicsParams)
-    tables_params = load_section(params_path, "tables", TablesParams)
-    report_params = load_section(params_path, "report", ReportParams)
-    export_params = load_section(params_path, "export", ExportParams)
-    codebook = load_codebook(codebook_path)
+    stages = read_stages(project / "dvc.yaml")
+    processed = processed_folder(stages)
+    with tempfile.TemporaryDirectory(prefix="session-themes-analyze-") as tmp:
+        workspace = Path(tmp)
+        prepare_workspace(project, workspace, stages, folder.resolve(), on_error)
+        for i, stage in enumerate(stages, start=1):
+            announce(f"[{i}/{len(stages)}] {stage.name}")
+            seconds = run_stage(stage, workspace)
+            log.info("stage %s: %.1f s", stage.name, seconds)
+        for stage in stages:
+            for rel in stage.outs:
+                src, dst = workspace / rel, out / output_destination(rel, processed)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if dst.is_dir():
+                    shutil.rmtree(dst)
+                (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
 
-    step(f"segmenting the reports of {folder}")
-    try:
-        nlp = spacy.load(seg_params.spacy_model)
-    except OSError:
-        raise InputError(params_path, f"spaCy pipeline '{seg_params.spacy_model}' is not installed") from None
-    results, error_rows = segment_folder(folder, seg_params, nlp)
-    segmented = {
-        "statements": (STATEMENTS, [r.statements for r in results]),
-        "sessions": (SESSIONS, [r.session for r in results]),
-        "speakers": (SPEAKERS, [r.speakers for r in results]),
-        "dropped_lines": (DROPPED_LINES, [r.dropped for r in results]),
-    }
-    tables: dict[str, pd.DataFrame] = {
-        name: validate(_concat(frames, table.column_names), table, f"segment ({folder})")
-        for name, (table, frames) in segmented.items()
-    }
-    statements = tables["statements"]
-    if statements.empty:
-        raise InputError(folder, "no statement found in any report")
+    def table(flag: str) -> pd.DataFrame:
+        return pd.read_csv(out / output_destination(_stage_option(stages, flag), processed), keep_default_na=False)
 
-    step(f"embedding {len(statements)} statements")
-    encoder = load_encoder(embed_params.model, source=f"{params_path}:embed.model", quiet=not progress)
-    vectors, _ = embed_with_cache(statements["text"].astype(str).tolist(), encoder, embed_params, None,
-                                  show_progress_bar=progress)
-
-    step("fitting topics and naming them by the codebook's themes")
-    topics_encoder = load_encoder(topics_params.encoder, source=f"{params_path}:topics.encoder")
-    fitted = assign_topics_and_themes(statements, vectors, codebook, lambda texts: embed_texts(texts, topics_encoder),
-                                      topics_params, topics_encoder.model)
-
-    step("tabulating themes per speaker, role and session")
-    built = build_tables(fitted.statement_themes, statements, themes=ThemeColumns.from_codebook(codebook),
-                         params=tables_params)
-    p = Processed(
-        statements=statements, sessions=tables["sessions"], speakers=tables["speakers"],
-        statement_themes=fitted.statement_themes, topics=fitted.topics, speaker_themes=built.speaker_themes,
-        speaker_counts=built.speaker_counts, speaker_shares=built.speaker_shares, role_counts=built.role_counts,
-        role_shares=built.role_shares, session_counts=built.session_counts, session_shares=built.session_shares,
-        quote_bank=built.quote_bank, theme_names=theme_names_from(codebook_path),
-    )
-    for name, (file, table) in PROCESSED_FILES.items():
-        write_table(getattr(p, name), out / file, table)
-    write_table(tables["dropped_lines"], out / "dropped_lines.csv", DROPPED_LINES)
-    write_table(error_rows, out / "ingest_errors.csv", INGEST_ERRORS)
-    ids = statements["statement_id"].tolist()
-    write_embeddings(vectors, ids, out / "embeddings.npy", out / "embedding_ids.csv")
-    save_model(fitted.model, fitted.labels, out / "topic_model", topics_params.encoder)
-
-    step("drawing the figures and writing the report")
-    row_of = {s: i for i, s in enumerate(ids)}
-    write_files(render_report(p, fitted.model, vectors, row_of, report_params), out / "report")
-
-    step("writing the workbook")
-    (out / "session_themes.xlsx").write_bytes(export_workbook(p, export_params))
-
-    speakers = p.speakers[p.speakers["speaker"].astype(str).str.strip() != ""]
+    speakers = table("--speakers")
+    errors = table("--errors")
+    topics = table("--topics")
     return AnalysisSummary(
-        reports_read=len(results),
-        statements=len(statements),
-        speakers=len(speakers[["report_id", "speaker"]].drop_duplicates()),
-        topics=int((p.topics["topic"] != -1).sum()),
-        errors=tuple((str(f), str(m)) for f, m in zip(error_rows["file"], error_rows["problem"], strict=True)),
+        reports_read=len(table("--sessions")),
+        statements=len(table("--statements")),
+        speakers=int((speakers["speaker"].astype(str).str.strip() != "").sum()),
+        topics=int((topics["topic"].astype(int) != -1).sum()),
+        errors=tuple((str(f), str(m)) for f, m in zip(errors["file"], errors["problem"], strict=True)),
         out=out,
     )
 
@@ -181,13 +159,16 @@ def run_analysis(folder: Path, out: Path, params_path: Path, codebook_path: Path
 @one_line_errors
 def command(
     folder: Path = typer.Argument(..., help="Folder of reports (.txt, .md, .pdf, .docx, .vtt, .srt)."),
-    out: Path = typer.Option(..., "--out", help="Folder for every output (tables, report/, workbook)."),
-    params: Path = typer.Option(Path("params.yaml"), "--params", help="params.yaml (every stage's section)."),
-    codebook: Path = typer.Option(Path("codebooks/sse.yaml"), "--codebook", help="The codebook of themes."),
-    on_error: str = typer.Option("skip", "--on-error", help="skip: list unreadable reports and go on; fail: stop."),
+    out: Path = typer.Option(..., "--out", help="Folder for every output (tables, report/, workbook, metrics/)."),
+    project: Path = typer.Option(Path("."), "--project", help="The project folder: its dvc.yaml, params.yaml, "
+                                                               "codebook, labels and vector cache are used."),
+    on_error: str | None = typer.Option(None, "--on-error",
+                                        help="skip: list unreadable reports and go on; fail: stop "
+                                             "(default: params.yaml segment.on_error)."),
 ) -> None:
-    """Run the whole analysis on a folder of reports, outside DVC, with a summary at the end."""
+    """Run every stage of dvc.yaml on a folder of reports, outside DVC, with a summary at the end."""
     if not folder.is_dir():
         raise InputError(folder, "folder not found")
-    summary = run_analysis(folder, out, params, codebook, on_error=on_error, progress=show_progress())
+    summary = run_analysis(folder, out, project, on_error=on_error,
+                           announce=lambda message: typer.echo(message, err=True))
     typer.echo("\n".join(summary.lines()))

@@ -7,9 +7,13 @@ baseline (each statement to the theme whose description it is most similar
 to) is computed in the same run, on the same statements, so the two figures
 are always comparable.
 
-Labels are keyed by statement_id AND the statement's normalised text: when the
-segmentation changes, the labels are refused with a message saying which
-statement changed, rather than silently joined to other text.
+Labels live in a folder (one CSV per labelled report, or several reports per
+file). Only the reports present in this run are scored: labels of a report
+that is not in data/raw/ are set aside and counted, and a run with no labelled
+report writes a metric saying so and succeeds. Labels are keyed by
+statement_id AND the statement's normalised text: when the segmentation of a
+labelled report changes, its labels are refused with a message saying which
+statement changed (relabel), rather than silently joined to other text.
 """
 
 from __future__ import annotations
@@ -36,8 +40,7 @@ LABEL_COLUMNS = ("report_id", "statement_id", "text", "themes")
 
 @dataclass(frozen=True)
 class EvaluateParams:
-    # the embed stage's model: the baseline embeds the theme descriptions with it
-    encoder: str = "all-MiniLM-L6-v2"
+    """(The baseline embeds the theme descriptions with the embed stage's model: `embed.model`.)"""
 
 
 def normalise_text(text: str) -> str:
@@ -84,6 +87,24 @@ def join_labels(predicted: pd.DataFrame, labels: pd.DataFrame, codebook: Codeboo
     return pd.DataFrame(rows, columns=["statement_id", "theme", "acceptable"])
 
 
+def present_labels(labels: pd.DataFrame, report_ids: set[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The label rows of the reports in this run, and the reports labelled but absent (sorted)."""
+    present = labels["report_id"].astype(str).isin(report_ids)
+    absent = sorted(set(labels.loc[~present, "report_id"].astype(str)))
+    return labels[present], absent
+
+
+def no_labels_metrics(n_statements: int, absent: list[str]) -> dict[str, object]:
+    """The metric of a run with no labelled report: says so, scores nothing."""
+    return {
+        "status": "no labelled report in this run: nothing scored",
+        "n_statements": int(n_statements),
+        "n_labelled": 0,
+        "labelled_reports": [],
+        "labelled_reports_absent": absent,
+    }
+
+
 def accuracy_any(predicted: list[str], acceptable: list[tuple[str, ...]]) -> float:
     """Share of statements whose predicted theme is one of their acceptable themes."""
     if not predicted:
@@ -114,6 +135,7 @@ def evaluate_themes(joined: pd.DataFrame, baseline: list[str], n_statements: int
     sub_ok = [a for a, s in zip(acceptable, substantive) if s]
     sub_base = [b for b, s in zip(baseline, substantive) if s]
     return {
+        "status": "scored",
         "n_statements": int(n_statements),
         "n_labelled": len(joined),
         "n_unlabelled": int(n_statements - len(joined)),
@@ -126,39 +148,66 @@ def evaluate_themes(joined: pd.DataFrame, baseline: list[str], n_statements: int
     }
 
 
+def read_label_folder(folder: Path) -> list[tuple[Path, pd.DataFrame]]:
+    """Every label CSV of `folder` (sorted by name), each checked against the labels contract."""
+    from pipeline.contract import THEME_LABELS
+    from pipeline.tableio import read_table
+
+    if folder.is_file():
+        return [(folder, read_table(folder, THEME_LABELS))]
+    if not folder.is_dir():
+        raise InputError(folder, "labels folder not found")
+    return [(path, read_table(path, THEME_LABELS)) for path in sorted(folder.glob("*.csv"))]
+
+
 @one_line_errors
 def command(
     statement_themes: Path = typer.Option(..., "--statement-themes", help="statement_themes.csv (topics stage)"),
-    labels: Path = typer.Option(..., "--labels", help="hand-labelled CSV: report_id, statement_id, text, themes"),
+    labels: Path = typer.Option(..., "--labels", help="folder of hand-labelled CSVs: report_id, statement_id, text, themes"),
     embeddings: Path = typer.Option(..., "--embeddings", help="embeddings.npy (embed stage)"),
     embedding_ids: Path = typer.Option(..., "--embedding-ids", help="embedding_ids.csv (embed stage)"),
+    model_record: Path | None = typer.Option(None, "--model-record", help="the embed stage's model record"),
     codebook: Path = typer.Option(..., "--codebook", help="the codebook YAML"),
-    params: Path = typer.Option(..., "--params", help="params.yaml (section `evaluate`)"),
+    params: Path = typer.Option(..., "--params", help="params.yaml (section `evaluate`, and `embed.model`)"),
     metrics: Path = typer.Option(..., "--metrics", help="output: metrics JSON (DVC metrics)"),
 ) -> None:
-    """Score the primary themes against hand labels, beside the nearest-description baseline."""
+    """Score the primary themes of the labelled reports present, beside the nearest-description baseline."""
     from pipeline.codebook import load_codebook
-    from pipeline.contract import STATEMENT_THEMES, THEME_LABELS
-    from pipeline.embed.encode import embed_texts
-    from pipeline.embed.model import load_encoder
+    from pipeline.contract import STATEMENT_THEMES
+    from pipeline.embed.reuse import embed_stage_encoder
     from pipeline.embed.store import load_embeddings
     from pipeline.params import load_section
     from pipeline.tableio import read_table
 
-    p = load_section(params, "evaluate", EvaluateParams)
+    load_section(params, "evaluate", EvaluateParams)
     book = load_codebook(codebook)
     predicted = read_table(statement_themes, STATEMENT_THEMES)
-    joined = join_labels(predicted, read_table(labels, THEME_LABELS), book, labels)
-    if joined.empty:
-        raise InputError(labels, "no labelled statement")
-    vectors = load_embeddings(embeddings, embedding_ids, joined["statement_id"].tolist())
-    encoder = load_encoder(p.encoder, source=f"{params}:evaluate.encoder")
-    descriptions = embed_texts([t.description for t in book.themes], encoder)
-    baseline = nearest_description(vectors, descriptions, book.ids)
-    result = evaluate_themes(joined, baseline, len(predicted), book)
-    if result["n_unlabelled"]:
-        log.warning("%d statement(s) have no label in %s", result["n_unlabelled"], labels)
+    report_ids = set(predicted["report_id"].astype(str))
+    joined_parts, absent = [], set()
+    for path, frame in read_label_folder(labels):
+        present, missing = present_labels(frame, report_ids)
+        absent.update(missing)
+        if len(present):
+            joined_parts.append(join_labels(predicted, present, book, path))
+    if not joined_parts:
+        result = no_labels_metrics(len(predicted), sorted(absent))
+        log.warning("evaluate: no labelled report among the %d statements (labels in %s); nothing scored",
+                    len(predicted), labels)
+    else:
+        joined = pd.concat(joined_parts, ignore_index=True)
+        if joined["statement_id"].duplicated().any():
+            dup = joined.loc[joined["statement_id"].duplicated(), "statement_id"].iloc[0]
+            raise InputError(labels, f"statement {dup} is labelled in two files")
+        vectors = load_embeddings(embeddings, embedding_ids, joined["statement_id"].tolist())
+        stage_encoder = embed_stage_encoder(params, model_record)
+        descriptions = stage_encoder.encode([t.description for t in book.themes])
+        baseline = nearest_description(vectors, descriptions, book.ids)
+        result = evaluate_themes(joined, baseline, len(predicted), book)
+        result["labelled_reports"] = sorted(set(predicted.set_index("statement_id").loc[joined["statement_id"], "report_id"].astype(str)))
+        result["labelled_reports_absent"] = sorted(absent)
+        if result["n_unlabelled"]:
+            log.warning("%d statement(s) have no label in %s", result["n_unlabelled"], labels)
+        log.info("accuracy@any %.3f (baseline %.3f) on %d labelled statements",
+                 result["accuracy_any"], result["baseline_description_accuracy_any"], result["n_labelled"])
     metrics.parent.mkdir(parents=True, exist_ok=True)
     metrics.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    log.info("accuracy@any %.3f (baseline %.3f) on %d labelled statements",
-             result["accuracy_any"], result["baseline_description_accuracy_any"], result["n_labelled"])

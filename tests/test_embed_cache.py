@@ -58,16 +58,20 @@ def test_another_namespace_sees_nothing(tmp_path):
     assert VectorCache(tmp_path, "model-b").lookup(["a"]) == {}
 
 
-def test_a_damaged_shard_is_skipped_with_a_warning(tmp_path, caplog):
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_shard_is_set_aside_with_a_warning_naming_it(tmp_path, caplog, damage):
     cache = VectorCache(tmp_path, "ns")
     cache.store(["a"], _vectors(1, 0))
     cache.store(["b"], _vectors(1, 1))
     first = sorted(cache.dir.glob("shard-*.npz"))[0]
-    first.write_bytes(b"not an npz file")
+    data = first.read_bytes()
+    first.write_bytes(b"not an npz file" if damage == "garbage" else data[: len(data) // 2])
     with caplog.at_level("WARNING"):
         found = VectorCache(tmp_path, "ns").lookup(["a", "b"])
     assert len(found) == 1
-    assert "unreadable cache shard skipped" in caplog.text and first.name in caplog.text
+    assert "damaged vector cache shard" in caplog.text and first.name in caplog.text
+    assert not first.exists() and first.with_name(first.name + ".damaged").exists()
+    assert len(VectorCache(tmp_path, "ns").lookup(["a", "b"])) == 1  # the next run no longer trips on it
 
 
 def test_many_shards_are_merged_without_losing_a_vector(tmp_path):

@@ -66,3 +66,15 @@ def test_without_cache_everything_is_encoded(embed_encoder):
     vectors, report = embed_with_cache(TEXTS + TEXTS[:1], embed_encoder, EmbedParams(), cache=None)
     assert (report.texts, report.distinct, report.encoded) == (4, 3, 3)
     np.testing.assert_array_equal(vectors[0], vectors[3])
+
+
+def test_a_truncated_shard_is_set_aside_and_the_same_vectors_come_back(embed_encoder, tmp_path, caplog):
+    params = EmbedParams()
+    first, _ = embed_with_cache(TEXTS, embed_encoder, params, cache_for(embed_encoder, params, tmp_path))
+    (shard,) = (tmp_path).rglob("shard-*.npz")
+    shard.write_bytes(shard.read_bytes()[:100])  # a full disk or a partial copy
+    with caplog.at_level("WARNING"):
+        again, report = embed_with_cache(TEXTS, embed_encoder, params, cache_for(embed_encoder, params, tmp_path))
+    assert report.encoded == 3
+    np.testing.assert_array_equal(again, first)
+    assert shard.name in caplog.text and shard.with_name(shard.name + ".damaged").exists()

@@ -12,6 +12,7 @@ from pipeline.evaluate import (
     evaluate_themes,
     join_labels,
     nearest_description,
+    present_labels,
     normalise_text,
 )
 from topics_helpers import mini_codebook
@@ -77,3 +78,56 @@ def test_duplicate_labels_are_refused():
     labels = pd.concat([LABELS, LABELS.iloc[[0]]])
     with pytest.raises(InputError, match="labelled twice"):
         join_labels(PRED, labels, mini_codebook(), "labels.csv")
+
+
+def test_labels_of_reports_absent_from_the_run_are_set_aside():
+    labels = pd.concat([LABELS, LABELS.assign(report_id="gone", statement_id=["gone:0001", "gone:0002", "gone:0003"])])
+    present, absent = present_labels(labels, {"r1"})
+    assert present["report_id"].tolist() == ["r1"] * 3
+    assert absent == ["gone"]
+
+
+def _statement_themes(report_id: str) -> pd.DataFrame:
+    ids = [f"{report_id}:000{i}" for i in (1, 2, 3)]
+    return PRED.assign(statement_id=ids, report_id=report_id, speaker="A", role="panelist", section="other",
+                       topic=0, topic_label="t", theme_score=0.5, themes=PRED["theme"])
+
+
+def _run_evaluate(tmp_path, statement_themes: pd.DataFrame, labels: pd.DataFrame):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    import yaml
+
+    from topics_helpers import CODEBOOK
+    from pipeline.contract import STATEMENT_THEMES, THEME_LABELS
+    from pipeline.tableio import write_table
+
+    write_table(statement_themes, tmp_path / "statement_themes.csv", STATEMENT_THEMES)
+    (tmp_path / "labels").mkdir()
+    write_table(labels, tmp_path / "labels" / "r1_themes.csv", THEME_LABELS)
+    (tmp_path / "params.yaml").write_text("evaluate: {}\nembed:\n  model: all-MiniLM-L6-v2\n", encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(CODEBOOK), encoding="utf-8")
+    args = ["evaluate", "--statement-themes", str(tmp_path / "statement_themes.csv"), "--labels", str(tmp_path / "labels"),
+            "--embeddings", str(tmp_path / "e.npy"), "--embedding-ids", str(tmp_path / "e.csv"),
+            "--codebook", str(tmp_path / "codebook.yaml"), "--params", str(tmp_path / "params.yaml"),
+            "--metrics", str(tmp_path / "evaluate.json")]
+    return CliRunner().invoke(app, args)
+
+
+def test_a_run_without_labelled_reports_says_so_and_succeeds(tmp_path):
+    import json
+
+    result = _run_evaluate(tmp_path, _statement_themes("other_report"), LABELS)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "evaluate.json").read_text(encoding="utf-8"))
+    assert metrics["n_labelled"] == 0 and metrics["n_statements"] == 3
+    assert metrics["status"].startswith("no labelled report")
+    assert metrics["labelled_reports_absent"] == ["r1"]
+
+
+def test_a_present_report_whose_statements_changed_still_asks_to_relabel(tmp_path):
+    changed = _statement_themes("r1").assign(text=["Banks refuse loans.", "The law must change.", "Good morning all."])
+    result = _run_evaluate(tmp_path, changed, LABELS)
+    assert result.exit_code == 1
+    assert "r1_themes.csv" in result.output and "relabel" in result.output

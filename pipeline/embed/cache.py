@@ -11,8 +11,10 @@ shard holds `keys` (sha256 of each text, hex) and `vectors` (float32). A run
 adds at most one shard, written to a temporary file and renamed into place, so
 a crash or a parallel run never leaves a half-written shard; shards are merged
 once there are many. Deleting the folder is always safe: the next run encodes
-everything again, to the same values (within 1e-6). An unreadable shard is
-skipped with a warning and its texts are encoded again.
+everything again, to the same values. A shard that cannot be read (truncated
+by a full disk, a partial copy or a sync) is set aside as
+`shard-<hash>.npz.damaged`, with a warning naming it, and its texts are
+encoded again: the run goes on and gives the same vectors.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import json
 import logging
 import os
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -30,6 +34,9 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MAX_SHARDS = 16
+DAMAGED_SUFFIX = ".damaged"
+# What numpy raises on a truncated or garbled .npz
+_UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
 def text_key(text: str) -> str:
@@ -86,8 +93,14 @@ class VectorCache:
                     raise ValueError("keys and vectors do not match")
                 vectors = vectors.astype(np.float32, copy=False)
                 return list(zip(keys.tolist(), vectors))
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("%s: unreadable cache shard skipped (%s); its texts will be encoded again", path, exc)
+        except _UNREADABLE as exc:
+            aside = path.with_name(path.name + DAMAGED_SUFFIX)
+            try:
+                os.replace(path, aside)
+            except OSError:
+                aside = path
+            log.warning("%s: damaged vector cache shard (%s: %s) set aside as %s; its texts will be encoded again",
+                        path, exc.__class__.__name__, exc, aside.name)
             return []
 
     def __len__(self) -> int:

@@ -20,6 +20,7 @@ def run_embed(
     params_path: Path,
     cache_dir: Path | None,
     *,
+    model_record_path: Path | None = None,
     progress: bool = False,
 ):
     """Read, embed through the cache, write. Returns the `EmbedReport` (what was encoded vs cached)."""
@@ -27,7 +28,7 @@ def run_embed(
     from pipeline.embed.incremental import cache_for, embed_with_cache
     from pipeline.embed.model import load_encoder
     from pipeline.embed.settings import EmbedParams
-    from pipeline.embed.store import write_embeddings
+    from pipeline.embed.store import model_record, write_embeddings, write_model_record
     from pipeline.params import load_section
     from pipeline.tableio import read_table
 
@@ -59,6 +60,8 @@ def run_embed(
             ", ".join(i for i, t in zip(ids, texts) if t in cut),
         )
     write_embeddings(vectors, ids, vectors_path, ids_path)
+    if model_record_path is not None:
+        write_model_record(model_record(encoder), model_record_path)
     log.info(
         "embed: %d statement(s), %d distinct text(s): %d encoded, %d read from the cache -> %s",
         report.texts,
@@ -79,6 +82,9 @@ def command(
     cache: Path | None = typer.Option(
         None, "--cache", help="vector cache folder (kept across runs, safe to delete); none: encode everything"
     ),
+    model_record: Path | None = typer.Option(
+        None, "--model-record", help="output: JSON naming the model (and its content fingerprint) that made the vectors"
+    ),
 ) -> None:
     """Embed every statement with sentence-transformers, offline; only texts not in the cache are encoded."""
-    run_embed(statements, vectors, ids, params, cache, progress=show_progress())
+    run_embed(statements, vectors, ids, params, cache, model_record_path=model_record, progress=show_progress())

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pipeline.errors import InputError
+from pipeline.offline import force_offline
 
 if TYPE_CHECKING:  # pragma: no cover
     from sentence_transformers import SentenceTransformer
@@ -43,10 +43,8 @@ _NOT_WEIGHTS = {"README.md", ".gitattributes"}
 
 
 def _force_offline() -> None:
-    """Whatever the caller's environment says, never reach the model hub."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    """Whatever the caller's environment says, never reach the model hub (see pipeline.offline)."""
+    force_offline()
 
 
 def _package_for(name: str) -> str | None:

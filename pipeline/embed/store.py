@@ -8,6 +8,7 @@ embeddings that no longer match them (stale outputs) with a one-line message.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,3 +62,38 @@ def load_embeddings(vectors_path: str | Path, ids_path: str | Path, statement_id
             f"no vector for {len(missing)} statement(s), e.g. {missing[0]!r} (stale embeddings: rerun dvc repro)",
         )
     return vectors[[row_of[s] for s in statement_ids]].astype(np.float32, copy=False)
+
+
+def model_record(encoder: object) -> dict[str, object]:
+    """Which model made the vectors: its params name, content fingerprint and vector width."""
+    return {"model": encoder.name, "fingerprint": encoder.fingerprint, "dimension": int(encoder.dimension)}
+
+
+def write_model_record(record: dict[str, object], path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_model_record(path: str | Path) -> dict[str, object]:
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "file not found (run the embed stage: dvc repro)") from None
+    except ValueError as exc:
+        raise InputError(path, f"not valid JSON ({exc})") from None
+    if not isinstance(record, dict) or not {"model", "fingerprint"} <= set(record):
+        raise InputError(path, "lacks the model name or fingerprint (stale embeddings: rerun dvc repro)")
+    return record
+
+
+def require_same_model(record: dict[str, object], encoder: object, *, vectors_source: object, encoder_source: object) -> None:
+    """Refuse to mix vectors of one model with texts embedded by another (same width or not)."""
+    if record["fingerprint"] != encoder.fingerprint:
+        raise InputError(
+            vectors_source,
+            f"the vectors were made by model {record['model']!r} (fingerprint {str(record['fingerprint'])[:12]}) "
+            f"but {encoder_source} gives {encoder.name!r} (fingerprint {encoder.fingerprint[:12]}): "
+            f"rerun the embed stage (dvc repro)",
+        )

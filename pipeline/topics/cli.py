@@ -13,15 +13,16 @@ from pipeline.topics.store import LABELS_FILE, save_model  # noqa: F401  (LABELS
 
 log = logging.getLogger(__name__)
 
-
-
 @one_line_errors
 def command(
     statements: Path = typer.Option(..., "--statements", help="statements.csv (segment stage)"),
     embeddings: Path = typer.Option(..., "--embeddings", help="embeddings.npy (embed stage)"),
     embedding_ids: Path = typer.Option(..., "--embedding-ids", help="embedding_ids.csv (embed stage)"),
+    model_record: Path | None = typer.Option(
+        None, "--model-record", help="the embed stage's model record: the codebook is embedded with the same model"
+    ),
     codebook: Path = typer.Option(..., "--codebook", help="the codebook YAML"),
-    params: Path = typer.Option(..., "--params", help="params.yaml (section `topics`)"),
+    params: Path = typer.Option(..., "--params", help="params.yaml (section `topics`, and `embed.model`)"),
     statement_themes: Path = typer.Option(..., "--statement-themes", help="output: statement_themes.csv"),
     topics: Path = typer.Option(..., "--topics", help="output: topics.csv"),
     model_dir: Path = typer.Option(..., "--model-dir", help="output: the fitted BERTopic (safetensors) and its labels"),
@@ -29,8 +30,7 @@ def command(
     """Cluster statements into topics and name them by the codebook's themes."""
     from pipeline.codebook import load_codebook
     from pipeline.contract import STATEMENT_THEMES, STATEMENTS, TOPICS
-    from pipeline.embed.encode import embed_texts
-    from pipeline.embed.model import load_encoder
+    from pipeline.embed.reuse import embed_stage_encoder
     from pipeline.embed.store import load_embeddings
     from pipeline.params import load_section
     from pipeline.tableio import read_table, write_table
@@ -41,17 +41,16 @@ def command(
     book = load_codebook(codebook)
     st = read_table(statements, STATEMENTS)
     vectors = load_embeddings(embeddings, embedding_ids, st["statement_id"].tolist())
-    encoder = load_encoder(p.encoder, source=f"{params}:topics.encoder")
+    stage_encoder = embed_stage_encoder(params, model_record)
+    encoder = stage_encoder.encoder
     if len(vectors) and vectors.shape[1] != encoder.dimension:
-        raise InputError(embeddings, f"vectors have {vectors.shape[1]} dimensions but topics.encoder "
-                                     f"{p.encoder!r} gives {encoder.dimension}: use the embed stage's model")
+        raise InputError(embeddings, f"vectors have {vectors.shape[1]} dimensions but embed.model "
+                                     f"{encoder.name!r} gives {encoder.dimension}: rerun the embed stage (dvc repro)")
     try:
-        result = assign_topics_and_themes(
-            st, vectors, book, lambda texts: embed_texts(texts, encoder), p, encoder.model
-        )
+        result = assign_topics_and_themes(st, vectors, book, stage_encoder.encode, p, encoder.model)
     except ValueError as exc:
         raise InputError(params, str(exc)) from None
     write_table(result.statement_themes, statement_themes, STATEMENT_THEMES)
     write_table(result.topics, topics, TOPICS)
-    save_model(result.model, result.labels, model_dir, p.encoder)
+    save_model(result.model, result.labels, model_dir, encoder)
     log.info("%d statements, %d topics (%s) -> %s", len(st), len(result.topics), result.fit_path, statement_themes)

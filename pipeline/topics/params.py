@@ -78,8 +78,7 @@ class ThemeParams:
 
 @dataclass(frozen=True)
 class TopicsParams:
-    # the sentence-transformers model the embed stage used (codebook texts are embedded with it)
-    encoder: str = "all-MiniLM-L6-v2"
+    # (the codebook's texts are embedded with the embed stage's model: params.yaml embed.model)
     seed: int = 42
     # "embeddings": outliers join their nearest topic when similarity >= outlier_threshold; "none": keep -1
     reduce_outliers: str = "embeddings"

@@ -1,0 +1,50 @@
+"""The embed stage's model, for the stages after it that embed texts of their own.
+
+The topics stage embeds the codebook's texts and the evaluate stage the theme
+descriptions; both must use the very model, and the settings, that made the
+statements' vectors. The model is named once, as `embed.model` in params.yaml
+(dvc.yaml lists `embed.model` among those stages' params), and the embed
+stage's model record (name and content fingerprint) is checked against it, so
+two different models of the same width are never mixed silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.embed.model import Encoder, load_encoder
+from pipeline.embed.settings import EmbedParams
+from pipeline.embed.store import read_model_record, require_same_model
+from pipeline.errors import InputError
+from pipeline.params import load_section
+
+
+@dataclass(frozen=True)
+class StageEncoder:
+    """The embed stage's encoder and settings, as another stage sees them."""
+
+    encoder: Encoder
+    params: EmbedParams
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from pipeline.embed.encode import embed_texts
+
+        return embed_texts(list(texts), self.encoder, batch_size=self.params.batch_size,
+                           normalize=self.params.normalize, long_text=self.params.long_text)
+
+
+def embed_stage_encoder(params_path: str | Path, model_record_path: str | Path | None = None) -> StageEncoder:
+    """`embed.model` resolved offline, checked against the model that made the vectors when its record is given."""
+    try:
+        params = load_section(params_path, "embed", EmbedParams)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{params_path}:embed", str(exc)) from None
+    encoder = load_encoder(params.model, threads=params.threads, source=f"{params_path}:embed.model")
+    if model_record_path is not None:
+        require_same_model(read_model_record(model_record_path), encoder, vectors_source=model_record_path,
+                           encoder_source=f"{params_path}:embed.model")
+    return StageEncoder(encoder, params)
