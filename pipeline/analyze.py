@@ -86,10 +86,16 @@ def prepare_workspace(project: Path, workspace: Path, stages: list[Stage], folde
     raw = _stage_option(stages, "--raw")
     params = _stage_option(stages, "--params")
     cache = {v for s in stages if (v := s.option("--cache")) is not None}
+    code = Path(__file__).resolve().parent.name  # the stages run this package from the interpreter, not a link
+    linked: list[PurePosixPath] = []
     for rel in source_paths(stages):
-        if rel in (raw, params) or not (project / rel).exists():
+        path = PurePosixPath(rel)
+        if rel in (raw, params) or path.parts[0] == code or not (project / rel).exists():
+            continue
+        if any(path.is_relative_to(done) for done in linked):
             continue
         _link(project / rel, workspace / rel)
+        linked.append(path)
     _link(folder, workspace / raw)
     for rel in cache:
         (project / rel).mkdir(parents=True, exist_ok=True)
