@@ -85,3 +85,16 @@ def test_equal_length_batches_never_mix_lengths():
     assert batches == [[1, 4], [0, 2], [3], [5]]
     assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
     assert all(len({lengths[i] for i in b}) == 1 for b in batches)
+
+
+def test_a_very_short_text_alone_equals_it_among_others(embed_encoder):
+    # a forward pass of under ~16 word pieces takes another kernel path on CPUs: filled up to MIN_BATCH_TOKENS
+    from pipeline.embed.encode import count_tokens
+
+    candidates = ["Thank you.", "Thank them.", "Bless you.", "See you.", "Hello all.", "Yes indeed.", "Good point."]
+    lengths = count_tokens(candidates, embed_encoder.tokenizer)
+    same = [t for t, n in zip(candidates, lengths) if n == lengths[0]]
+    assert len(same) >= 4  # one batch of equal-length texts
+    alone = embed_texts(same[:1], embed_encoder)
+    among = embed_texts(same, embed_encoder)[:1]
+    np.testing.assert_array_equal(alone, among)

@@ -107,3 +107,12 @@ def test_empty_input_gives_an_empty_matrix_without_loading_weights():
     out = embed_texts([], encoder)
     assert out.shape == (0, 384) and out.dtype == np.float32
     assert not encoder.loaded
+
+
+def test_small_batches_are_filled_to_the_minimum_word_pieces():
+    from pipeline.embed.encode import filler_rows
+
+    assert filler_rows(1, 3, 64) == 21  # 22 rows x 3 pieces >= 64
+    assert filler_rows(5, 20, 64) == 0
+    assert filler_rows(1, 300, 64) == 0
+    assert filler_rows(2, 10, 64) == 5

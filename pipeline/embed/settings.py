@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from pipeline.embed.model import DEFAULT_MODEL
 
 LONG_TEXT_STRATEGIES = ("windows", "truncate")
+# Each forward pass holds at least this many word pieces (texts x length): below about 16
+# the CPU matrix kernels take another path and a text's vector changes in its last bits
+# (measured: a 3-piece text alone, or a 15-piece text alone, differs from the same text in
+# a larger batch). Short batches are filled with copies of their first text (encode.py).
+MIN_BATCH_TOKENS = 64
 BACKENDS = ("torch", "onnx")
 
 
@@ -67,6 +72,7 @@ class EmbedParams:
             "backend": self.backend,
             "threads": self.threads,
             "normalize": self.normalize,
+            "min_batch_tokens": MIN_BATCH_TOKENS,
             "long_text": {
                 "strategy": self.long_text.strategy,
                 "window_tokens": self.long_text.window_tokens,
