@@ -25,10 +25,14 @@ def command(
     statement_themes: Path = typer.Option(..., "--statement-themes", help="output: statement_themes.csv"),
     topics: Path = typer.Option(..., "--topics", help="output: topics.csv"),
     model_dir: Path = typer.Option(..., "--model-dir", help="output: the fitted BERTopic (safetensors) and its labels"),
+    corrections: Path | None = typer.Option(None, "--corrections", help="the analyst's corrections file (theme and topic rules)"),
+    segment_corrections: Path | None = typer.Option(None, "--segment-corrections", help="the segment stage's corrections report"),
+    corrections_report: Path | None = typer.Option(None, "--corrections-report", help="output: what became of every rule"),
 ) -> None:
     """Cluster statements into topics and name them by the codebook's themes."""
     from pipeline.codebook import load_codebook
     from pipeline.contract import STATEMENT_THEMES, STATEMENTS, TOPICS
+    from pipeline.corrections.hooks import apply_theme_rules
     from pipeline.embed.encode import embed_texts
     from pipeline.embed.model import load_encoder
     from pipeline.embed.store import load_embeddings
@@ -51,6 +55,7 @@ def command(
         )
     except ValueError as exc:
         raise InputError(params, str(exc)) from None
+    result = apply_theme_rules(result, st, book.ids, p.themes.topic_min_share, corrections, segment_corrections, corrections_report)
     write_table(result.statement_themes, statement_themes, STATEMENT_THEMES)
     write_table(result.topics, topics, TOPICS)
     save_model(result.model, result.labels, model_dir, p.encoder)
