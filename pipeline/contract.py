@@ -318,10 +318,13 @@ def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
     Raises ContractError naming `source` (a file or stage) and the column at fault.
     """
     absent = [c for c in table.columns if c.name not in df.columns and (c.default is not None or c.default_from in df.columns)]
-    if absent:
+    unset = [c for c in table.columns if c.default is not None and c.name in df.columns and df[c.name].isna().any()]
+    if absent or unset:
         df = df.copy()
         for c in absent:
             df[c.name] = df[c.default_from] if c.default_from else c.default
+        for c in unset:  # a frame built with the contract's column list, before anything set the column
+            df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), c.default)
     missing = [c for c in table.column_names if c not in df.columns]
     if missing:
         raise ContractError(source, f"{table.name} table lacks column(s) {', '.join(missing)}")

@@ -35,6 +35,7 @@ def add_identity_columns(statements: pd.DataFrame) -> pd.DataFrame:
     out["text_hash"] = [statement_hash(t) for t in out["text"].astype(str)] if len(out) else pd.Series(dtype=str)
     if "corrected_by" not in out.columns:
         out["corrected_by"] = ""
+    out["corrected_by"] = out["corrected_by"].astype(object).where(out["corrected_by"].notna(), "")
     return out
 
 
