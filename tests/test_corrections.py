@@ -183,6 +183,24 @@ def test_a_topic_whose_words_changed_is_stale_not_renamed() -> None:
     assert fixed.outcomes[0].status == "stale"
 
 
+def test_a_renumbered_topic_is_found_by_its_words() -> None:
+    """The rule was written when the law topic was number 1; this run numbers it 2."""
+    fixed = apply_themes({"topics": [{"topic": 1, "name": "Law reform", "words": ["law", "parliament"]}]})
+    tp = fixed.topics.set_index("topic")
+    assert tp.loc[2, "label"] == "Law reform" and tp.loc[1, "label"] == "credit, loans"
+    assert fixed.outcomes[0].status == "applied_by_text" and fixed.outcomes[0].statement_ids == ("r1:0003",)
+
+
+def test_merge_applies_after_label_and_statement_rules() -> None:
+    rules = parse_corrections({"speakers": [{"merge": "Carla G.", "into": "Bo Lee"},
+                                            {"label": "CARLA", "speaker": "Carla G."}]}, "c.yaml")
+    fixed = apply_speaker_corrections(statements(), speakers_table(), rules)
+    row = by_id(fixed.statements).loc["r1:0005"]
+    assert (row["speaker"], row["role"]) == ("Bo Lee", "panelist")
+    assert set(fixed.speakers["speaker"]) == {"Ana Ruiz", "Bo Lee", "Dan Silent"}
+    assert [o.statement_ids for o in fixed.outcomes] == [("r1:0005",), ("r1:0005",)]
+
+
 def test_unknown_theme_is_an_error_naming_the_rule() -> None:
     with pytest.raises(InputError, match=r"c.yaml: themes\[1\]: theme 'finance' is not in the codebook"):
         apply_themes({"themes": [{"statement": ref(1), "theme": "finance"}]})

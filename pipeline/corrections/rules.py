@@ -20,7 +20,8 @@ Format (YAML; every section optional, an empty file is no correction)::
     topics:
       - topic: 4
         name: Cooperative credit        # the topic's label in every table
-        words: [credit, loans]          # optional guard: stale when topic 4 shares none of them
+        words: [credit, loans]          # optional: when topic 4 no longer has these words (a rerun
+                                        # renumbered the topics), the topic that has most of them
       - merge: [4, 7]                   # topics 4 and 7 are one topic...
         into: 4                         # ...numbered 4
 

@@ -1,8 +1,8 @@
 """Speaker rules, applied by the segment stage to statements.csv and speakers.csv.
 
-Order: merges (person A is person B), then labels (every statement written
-under a label goes to a person), then single statements, so the most
-specific rule wins. A statement a rule touches gets `corrected_by = analyst`.
+Order: labels (every statement written under a label goes to a person),
+then single statements (the more specific rule wins), then merges (person A
+is person B, whichever rule brought a statement to A). A statement a rule touches gets `corrected_by = analyst`.
 speakers.csv follows: counts and aliases are recounted, a person who appears
 only through a rule gets a row, a person merged away loses theirs (their
 aliases and affiliation go to the person they were merged into), and a body
@@ -59,7 +59,7 @@ def apply_speaker_corrections(statements: pd.DataFrame, speakers: pd.DataFrame, 
     sp = speakers.copy().reset_index(drop=True)
     outcomes: list[RuleOutcome] = []
     merged_away: list[tuple[str, str, str]] = []  # (report scope, person merged, into)
-    rules = sorted(corrections.speakers, key=lambda r: ("merge", "label", "statement").index(r.kind))
+    rules = sorted(corrections.speakers, key=lambda r: ("label", "statement", "merge").index(r.kind))
     by_statement: dict[str, SpeakerRule] = {}
     for rule in rules:
         if rule.kind == "merge":
@@ -78,7 +78,7 @@ def apply_speaker_corrections(statements: pd.DataFrame, speakers: pd.DataFrame, 
                 other = by_statement.setdefault(sid, rule)
                 if other is not rule and (other.speaker != rule.speaker or other.role != rule.role):
                     raise contradiction(corrections.source, other.rule, rule.rule,
-                                        f"statement {sid} is given to '{other.speaker}'/{other.role or '-'} and '{rule.speaker}'/{rule.role or '-'}")
+                                        f"statement {sid} is given to {_who(other)} and {_who(rule)}")
             mask = st["statement_id"].astype(str).isin(match.statement_ids)
             target = f"statement {rule.ref.describe()}"
             change = ", ".join(x for x in (f"speaker '{rule.speaker}'" if rule.speaker is not None else "",
@@ -101,6 +101,11 @@ def apply_speaker_corrections(statements: pd.DataFrame, speakers: pd.DataFrame, 
         outcomes.append(RuleOutcome(rule.rule, kind, target, change, ids, status))
     sp = _recount_speakers(st, original, sp, merged_away)
     return SpeakerCorrection(st, sp, sorted(outcomes, key=lambda o: int(o.rule.split("[")[1].rstrip("]"))))
+
+
+def _who(rule: SpeakerRule) -> str:
+    person = "(its speaker)" if rule.speaker is None else f"'{rule.speaker}'"
+    return f"{person} as {rule.role}" if rule.role else person
 
 
 def _has_person(sp: pd.DataFrame, report: str, person: str) -> bool:

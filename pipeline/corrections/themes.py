@@ -82,13 +82,13 @@ def apply_theme_corrections(
     tp = tp[tp["topic"].isin(set(st["topic"].astype(int))) | (tp["size"] == 0)].reset_index(drop=True)
     lookup = st[["report_id", "statement_id", "text"]].copy()
     lookup["line_start"] = by_id.map(line_start).to_numpy() if line_start is not None else pd.NA
-    resolved: dict[str, ThemeRule] = {}
+    resolved: dict[str, list[ThemeRule]] = {}
     for rule in corrections.themes:
         match = locate(rule.ref, lookup)
         for sid in match.statement_ids:
-            other = resolved.setdefault(sid, rule)
-            if other is not rule:
+            for other in resolved.setdefault(sid, []):
                 _check_pair(corrections.source, other, rule, sid)
+            resolved[sid].append(rule)
         for sid in match.statement_ids:
             i = int(st.index[by_id == sid][0])
             _apply_theme_rule(st, i, rule)
@@ -135,12 +135,29 @@ def _words(tp: pd.DataFrame, topic: int) -> set[str]:
     return {w.strip().casefold() for w in str(rows["top_words"].iloc[0]).split(";") for w in (w, *w.split()) if w.strip()}
 
 
+def _topic_by_words(tp: pd.DataFrame, words: tuple[str, ...], taken: set[int]) -> int | None:
+    """The topic whose top words share most of `words` (ties: the lowest number); None when none shares any."""
+    best, best_n = None, 0
+    for topic in sorted(int(t) for t in tp["topic"] if int(t) >= 0 and int(t) not in taken):
+        n = len(set(words) & _words(tp, topic))
+        if n > best_n:
+            best, best_n = topic, n
+    return best
+
+
 def _apply_topic_rule(rule: TopicRule, st: pd.DataFrame, tp: pd.DataFrame, labels: dict[str, Any]) -> RuleOutcome:
     present = [t for t in rule.topics if (tp["topic"] == t).any()]
     words_ok = not rule.words or any(set(rule.words) & _words(tp, t) for t in present)
+    status = APPLIED
     if rule.kind == "name":
         topic = rule.topics[0]
-        target, change, kind = f"topic {topic}", f"named '{rule.name}'", "topic_name"
+        if rule.words and not words_ok:  # topics are renumbered by a rerun: follow the words
+            found = _topic_by_words(tp, rule.words, set())
+            if found is not None:
+                topic, present, words_ok, status = found, [found], True, APPLIED_BY_TEXT
+        target, change, kind = f"topic {rule.topics[0]}", f"named '{rule.name}'", "topic_name"
+        if topic != rule.topics[0]:
+            target += f" (now topic {topic}, by its words)"
         ok = bool(present) and words_ok
         mask = st["topic"].astype(int) == topic
         if ok:
@@ -167,7 +184,7 @@ def _apply_topic_rule(rule: TopicRule, st: pd.DataFrame, tp: pd.DataFrame, label
                     topics_doc.pop(str(t), None)
             topics_doc.get(str(into), {})["label"] = name
     ids = tuple(st.loc[mask, "statement_id"].astype(str)) if ok else ()
-    return RuleOutcome(rule.rule, kind, target, change, ids, APPLIED if ok else STALE)
+    return RuleOutcome(rule.rule, kind, target, change, ids, status if ok else STALE)
 
 
 def _remap_topics(st: pd.DataFrame, tp: pd.DataFrame, labels: dict[str, Any], topic_mapping: Any) -> None:
