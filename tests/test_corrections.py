@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.corrections import apply_speaker_corrections, apply_theme_corrections, parse_corrections, statement_hash
+from pipeline.corrections import apply_speaker_corrections, parse_corrections, statement_hash
+from pipeline.corrections.themes import apply_theme_corrections
 from pipeline.corrections.keys import StatementRef, locate, normalise_text
 from pipeline.errors import InputError
 

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.codebook import load_codebook, parse_codebook
-from pipeline.corrections import apply_theme_corrections, load_corrections, statement_hash
+from pipeline.corrections import load_corrections, statement_hash
+from pipeline.corrections.themes import apply_theme_corrections
 from pipeline.contract import STATEMENT_THEMES
 from pipeline.qda.codebook import export_qdc, import_qdc
 from pipeline.qda.ids import theme_guid

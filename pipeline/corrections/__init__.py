@@ -8,20 +8,22 @@ hash of its normalised text (`keys.statement_hash`), with its line as a hint,
 never by a row number, so a rule survives reruns and resegmentation. Every
 rule's outcome (applied, matched by its quoted text, stale) is reported;
 contradictory rules stop the stage naming both. Pure functions: no file I/O
-outside `rules.load_corrections` and `writer`.
+outside `rules.load_corrections`, `writer` and `hooks`.
+
+The package root re-exports what the segment stage needs only: the theme
+rules (`pipeline.corrections.themes`) read the codebook, which the segment
+stage does not depend on.
 """
 
 from pipeline.corrections.keys import normalise_text, statement_hash
 from pipeline.corrections.outcome import RuleOutcome, outcomes_frame
 from pipeline.corrections.rules import Corrections, load_corrections, parse_corrections
 from pipeline.corrections.speakers import apply_speaker_corrections
-from pipeline.corrections.themes import apply_theme_corrections
 
 __all__ = [
     "Corrections",
     "RuleOutcome",
     "apply_speaker_corrections",
-    "apply_theme_corrections",
     "load_corrections",
     "normalise_text",
     "outcomes_frame",

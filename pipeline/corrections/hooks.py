@@ -17,7 +17,6 @@ from pipeline.contract import CORRECTIONS_REPORT
 from pipeline.corrections.outcome import STALE, outcomes_frame
 from pipeline.corrections.rules import load_corrections
 from pipeline.corrections.speakers import apply_speaker_corrections
-from pipeline.corrections.themes import apply_theme_corrections
 from pipeline.tableio import read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -50,6 +49,7 @@ def apply_theme_rules(result: Any, statements: pd.DataFrame, theme_ids: tuple[st
     The report joins the segment stage's rows (`segment_report`) to this
     stage's, so one file says what became of every rule.
     """
+    from pipeline.corrections.themes import apply_theme_corrections
     from pipeline.topics.themes import topic_themes
 
     rules = load_corrections(corrections)
