@@ -160,6 +160,21 @@ def test_speaker_recoded_in_the_tool_becomes_a_speaker_rule(corpus: dict[str, Pa
         ("statement", "Bo Lee", statement_hash(STATEMENT_ROWS[1][3]))]
 
 
+def test_a_selection_the_tool_dropped_with_its_last_code_removes_the_themes(corpus: dict[str, Path], qdpx: Path,
+                                                                            tmp_path: Path) -> None:
+    root = read_qde(qdpx)
+    third = root.findall(".//q:PlainTextSelection", NS)[2]
+    third.getparent().remove(third)
+    for ref in root.iterfind(f".//q:SelectionRef[@targetGUID='{third.get('guid')}']", NS):
+        ref.getparent().remove(ref)
+    edited = tmp_path / "edited.qdpx"
+    rewrite_qde(qdpx, root, edited)
+    _run(import_args(corpus, edited))
+    rules = load_corrections(corpus["corrections"])
+    assert [(r.ref.hash, r.theme) for r in rules.themes] == [(statement_hash(STATEMENT_ROWS[2][3]), "other")]
+    assert rules.speakers == ()
+
+
 def test_a_file_that_is_not_a_project_is_a_one_line_error(corpus: dict[str, Path], tmp_path: Path) -> None:
     bad = tmp_path / "bad.qdpx"
     bad.write_bytes(b"not a zip")

@@ -140,6 +140,8 @@ def import_command(
     if changes.unmatched_selections:
         log.warning("%s: %d selection(s) match no statement (text outside every statement): not imported",
                     project_file, changes.unmatched_selections)
+    if changes.uncoded:
+        log.info("%s: %d statement(s) have no selection left: their themes are removed", project_file, len(changes.uncoded))
     note = f"imported from {project_file.name}"
     themes_written, themes_removed = write_rules(corrections, "themes", changes.themes, note)
     speakers_written, speakers_removed = write_rules(corrections, "speakers", changes.speakers, note)

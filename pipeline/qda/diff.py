@@ -35,6 +35,7 @@ class Changes:
     speakers: list[tuple[StatementRef, dict[str, object]]] = field(default_factory=list)
     unknown_codes: list[str] = field(default_factory=list)
     unmatched_selections: int = 0
+    uncoded: list[str] = field(default_factory=list)  # statements whose selection the tool dropped
 
 
 def statement_ref(row: object) -> StatementRef:
@@ -124,6 +125,9 @@ def project_changes(
         final_themes.setdefault(sid, [])
         final_speakers.setdefault(sid, [])
     changes.unknown_codes = sorted(unknown)
+    changes.uncoded = _uncoded_statements(project, st, texts, by_source, final_themes)
+    for sid in changes.uncoded:
+        final_themes[sid] = []  # the tool dropped the selection with its last code: no theme left
     for sid in sorted(final_themes, key=lambda s: (str(st.at[s, "report_id"]), int(st.at[s, "seq"]))):
         row = st.loc[sid]
         if sid in themed.index:
@@ -133,6 +137,8 @@ def project_changes(
                 machine_col = "machine_themes" if "machine_themes" in themed.columns else "themes"
                 machine = [t for t in str(themed.at[sid, machine_col]).split(SEP) if t and t != OTHER]
                 changes.themes.append((statement_ref(row), theme_rule(machine, final)))
+        if sid not in final_speakers:
+            continue  # no selection left: its speaker is not the tool's to say
         people = final_speakers[sid]
         current_person = str(row["speaker"])
         if len(people) > 1:
@@ -140,6 +146,29 @@ def project_changes(
         elif (people[0] if people else "") != current_person:
             changes.speakers.append((statement_ref(row), {"speaker": people[0] if people else ""}))
     return changes
+
+
+def _uncoded_statements(project: QdaProject, st: pd.DataFrame, texts: Mapping[str, str], by_source: Mapping[str, str],
+                        seen: Mapping[str, object]) -> list[str]:
+    """Statements whose selection is gone from a source that still has the exported text and other selections.
+
+    QDA tools drop a selection when its last code is removed. A source with
+    no selection at all, or whose text changed, says nothing about them.
+    """
+    with_selections = {sel.source for sel in project.selections}
+    out: list[str] = []
+    for guid_, (name, text) in sorted(project.sources.items()):
+        report = by_source.get(guid_) or _report_by_name(name, texts)
+        if report is None:
+            continue
+        if guid_ not in with_selections:
+            log.warning("source '%s' has no selection: its statements are left as they are", name)
+            continue
+        if text != texts[report]:
+            continue
+        mine = st[st["report_id"].astype(str) == report]
+        out += [sid for sid in mine["statement_id"].astype(str) if sid not in seen]
+    return out
 
 
 def _report_by_name(name: str, texts: Mapping[str, str]) -> str | None:
