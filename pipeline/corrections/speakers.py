@@ -115,7 +115,7 @@ def _has_person(sp: pd.DataFrame, report: str, person: str) -> bool:
 
 def _recount_speakers(st: pd.DataFrame, original: pd.DataFrame, sp: pd.DataFrame,
                       merged_away: list[tuple[str, str, str]]) -> pd.DataFrame:
-    rows = {(str(r.report_id), str(r.speaker)): r._asdict() for r in sp.drop(columns=[], errors="ignore").itertuples(index=False)}
+    rows = {(str(r.report_id), str(r.speaker)): r._asdict() for r in sp.itertuples(index=False)}
     for scope, person, into in merged_away:
         for key in [k for k in rows if (not scope or k[0] == scope) and k[1].casefold() == person.casefold()]:
             gone = rows.pop(key)

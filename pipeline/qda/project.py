@@ -132,12 +132,12 @@ def build_project(
                        creatingUser=user)
             _sub(sel, "Description", f"{sid} #{row.text_hash} ({row.section})")
             if str(row.speaker):
-                _coding(sel, ("speaker", sid), speaker_guid(str(row.speaker)), analyst if row.corrected_by == "analyst" else user)
+                _coding(sel, ("speaker", sel_guid), speaker_guid(str(row.speaker)), analyst if row.corrected_by == "analyst" else user)
             if sid in themed.index:
                 t = themed.loc[sid]
                 machine = set(str(t.get("machine_themes", t["themes"])).split("; "))
                 for theme in [x for x in str(t["themes"]).split("; ") if x]:
-                    _coding(sel, ("theme", sid, theme), theme_guid(theme), user if theme in machine else analyst)
+                    _coding(sel, ("theme", sel_guid, theme), theme_guid(theme), user if theme in machine else analyst)
     _cases(root, speakers, sessions, statements, selections)  # the schema puts Cases before Sources
     if len(sources_el):
         root.append(sources_el)
