@@ -245,6 +245,7 @@ def test_static_contradictions_are_errors_naming_both(rules: dict[str, object], 
     ({"speakers": [{"label": "A", "merge": "B", "speaker": "C"}]}, r"exactly one of"),
     ({"speakers": [{"statement": {"report": R, "hash": "0" * 12}, "role": "chair"}]}, r"role 'chair' is not one of"),
     ({"themes": [{"statement": {"report": R, "hash": "0" * 12}}]}, r"needs 'theme', 'also' or 'never'"),
+    ({"themes": [{"statement": {"report": R, "hash": 1234567}, "theme": "x"}]}, r"'hash' 1234567 was read as a number: write it in quotes"),
     ({"topics": [{"merge": [1, 2], "into": 3}]}, r"'into' must be one of the merged topics"),
 ])
 def test_bad_rules_are_one_line_errors(rules: object, message: str) -> None:
@@ -269,3 +270,40 @@ def test_a_rerun_after_resegmentation_keeps_the_fix() -> None:
     themes = apply_themes(rules, st)
     row = by_id(themes.statement_themes).loc["r1:0007"]
     assert row["theme"] == "legislation" and themes.outcomes[0].status == "applied_by_text"
+
+
+# --- the contract and the stage hooks ----------------------------------------------------------
+
+
+def test_tables_written_before_corrections_existed_read_with_defaults() -> None:
+    from pipeline.contract import STATEMENT_THEMES, STATEMENTS, validate
+
+    assert set(validate(statements(), STATEMENTS, "old.csv")["corrected_by"]) == {""}
+    old = validate(themed(statements()), STATEMENT_THEMES, "old.csv")
+    assert old["machine_theme"].tolist() == old["theme"].tolist() and old["machine_themes"].tolist() == old["themes"].tolist()
+
+
+def test_the_topics_hook_writes_one_report_for_every_rule(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from pipeline.contract import CORRECTIONS_REPORT
+    from pipeline.corrections.hooks import apply_speaker_rules, apply_theme_rules
+    from pipeline.tableio import read_table
+
+    corrections = tmp_path / "corrections.yaml"
+    corrections.write_text(
+        "speakers:\n  - {label: CARLA, speaker: Carla Gómez}\n"
+        f"themes:\n  - statement: {{report: r1, hash: {statement_hash(TEXTS[1])}, line: 12}}\n    theme: legislation\n"
+        "  - statement: {report: r1, hash: \"000000000000\"}\n    never: [financing]\n", encoding="utf-8")
+    frames = {tmp_path / "st.csv": statements(), tmp_path / "sp.csv": speakers_table()}
+    apply_speaker_rules(frames, tmp_path / "st.csv", tmp_path / "sp.csv", corrections, tmp_path / "seg.csv")
+    st = frames[tmp_path / "st.csv"]
+    result = SimpleNamespace(statement_themes=themed(st), topics=topics_table(), labels=labels_doc())
+    apply_theme_rules(result, st, THEMES, 0.4, corrections, tmp_path / "seg.csv", tmp_path / "report.csv")
+    report = read_table(tmp_path / "report.csv", CORRECTIONS_REPORT)
+    assert report[["rule", "matched", "status"]].values.tolist() == [
+        ["speakers[1]", 1, "applied"], ["themes[1]", 1, "applied"], ["themes[2]", 0, "stale"]]
+    out = result.statement_themes.set_index("statement_id")
+    assert out.loc["r1:0005", "corrected_by"] == "analyst" and out.loc["r1:0005", "speaker"] == "Carla Gómez"  # from segment
+    assert out.loc["r1:0002", ["theme", "machine_theme", "corrected_by"]].tolist() == ["legislation", "financing", "analyst"]
+    assert result.topics.set_index("topic").loc[1, "theme"] == "financing"  # mapped again from the corrected statements

@@ -3,7 +3,7 @@
 Format (YAML; every section optional, an empty file is no correction)::
 
     speakers:
-      - statement: {report: R, hash: 3f2a9c1b7d4e, line: 41, text: "Very radical change..."}
+      - statement: {report: R, hash: "3f2a9c1b7d4e", line: 41, text: "Very radical change..."}
         speaker: Humberto Cerdio        # who said it ("" = unattributed)
         role: moderator                 # optional
       - label: "Maria de la Angeles"    # every statement written under this label...
@@ -13,7 +13,7 @@ Format (YAML; every section optional, an empty file is no correction)::
         into: Antonella Noya
         report: R                       # optional
     themes:
-      - statement: {report: R, hash: 9d1c0e2f4a6b, line: 53}
+      - statement: {report: R, hash: "9d1c0e2f4a6b", line: 53}
         theme: financing                # the primary theme (replaces the machine's themes)
         also: [legislation]             # further themes (added)
         never: [economic_model]         # themes removed
@@ -157,7 +157,13 @@ def _text(raw: dict[str, Any], key: str, rule: str, source: object, *, required:
 def _ref(raw: Any, rule: str, source: object) -> StatementRef:
     ref = _mapping(raw, f"{rule}.statement", source, _REF_KEYS)
     report = _text(ref, "report", f"{rule}.statement", source, required=True)
-    digest = str(ref.get("hash", "")).strip().lower()
+    value = ref.get("hash", "")
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML reads an unquoted all-digit hash as a number (leading zeros lost, 0-7 digits as octal)
+        if len(str(value)) != HASH_CHARS:
+            raise InputError(source, f"{rule}.statement: 'hash' {value} was read as a number: write it in quotes")
+        value = str(value)
+    digest = str(value).strip().lower()
     if len(digest) != HASH_CHARS or any(c not in "0123456789abcdef" for c in digest):
         raise InputError(source, f"{rule}.statement: 'hash' must be {HASH_CHARS} hex digits (see statements.csv `text_hash`)")
     line = ref.get("line")

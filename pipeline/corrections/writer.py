@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from pipeline.corrections.keys import StatementRef
 from pipeline.corrections.rules import SECTIONS, parse_corrections
@@ -28,7 +29,7 @@ def _yaml() -> YAML:
 
 
 def _ref_map(ref: StatementRef) -> CommentedMap:
-    out = CommentedMap([("report", ref.report), ("hash", ref.hash)])
+    out = CommentedMap([("report", ref.report), ("hash", DoubleQuotedScalarString(ref.hash))])  # all digits: still text
     if ref.line is not None:
         out["line"] = ref.line
     if ref.text:
