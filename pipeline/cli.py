@@ -13,6 +13,7 @@ from pipeline import analyze as analyze_cli
 from pipeline import export as export_cli
 from pipeline import evaluate as evaluate_cli
 from pipeline.embed import cli as embed_cli
+from pipeline.qda import cli as qda_cli
 from pipeline.report import cli as report_cli
 from pipeline.segment import cli as segment_cli
 from pipeline.tables import cli as tables_cli
@@ -23,7 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help=(
         "session-themes: who said what about which theme, from session reports.\n\n"
-        "The stages (segment, embed, topics, evaluate, tables, report, export) are what `dvc repro` runs, in that order; "
+        "The stages (segment, embed, topics, evaluate, tables, report, export, export-qda) are what `dvc repro` runs, in that order; "
         "`analyze DIR --out OUT` runs them all on a folder outside DVC."
     ),
 )
@@ -35,4 +36,8 @@ app.command("tables")(tables_cli.command)
 app.command("evaluate")(evaluate_cli.command)
 app.command("report")(report_cli.command)
 app.command("export")(export_cli.command)
+app.command("export-qda")(qda_cli.export_command)
 app.command("analyze", rich_help_panel="Ad hoc (outside DVC)")(analyze_cli.command)
+app.command("import-qda", rich_help_panel="Ad hoc (outside DVC)")(qda_cli.import_command)
+app.command("export-qdc", rich_help_panel="Ad hoc (outside DVC)")(qda_cli.export_qdc_command)
+app.command("import-qdc", rich_help_panel="Ad hoc (outside DVC)")(qda_cli.import_qdc_command)

@@ -37,6 +37,10 @@ class Column:
     kind: Kind = "str"
     nullable: bool = False
     allowed: tuple[str, ...] | None = None
+    # a column added after tables were first written: when absent, `validate` fills it with
+    # `default`, or with a copy of the column `default_from` (older files and core outputs read as before)
+    default: str | None = None
+    default_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,12 @@ class Table:
         return [c.name for c in self.columns]
 
 
-def _c(name: str, kind: Kind = "str", *, nullable: bool = False, allowed: tuple[str, ...] | None = None) -> Column:
-    return Column(name, kind, nullable, allowed)
+def _c(name: str, kind: Kind = "str", *, nullable: bool = False, allowed: tuple[str, ...] | None = None,
+       default: str | None = None, default_from: str | None = None) -> Column:
+    return Column(name, kind, nullable, allowed, default, default_from)
+
+
+CORRECTED_BY = ("", "analyst")  # corrected_by: empty (the machine's value) or analyst (a corrections rule)
 
 
 STATEMENTS = Table(
@@ -71,6 +79,7 @@ STATEMENTS = Table(
         _c("line_start", "int"),
         _c("line_end", "int"),
         _c("page", "int", nullable=True),
+        _c("corrected_by", allowed=CORRECTED_BY, default=""),  # analyst: a speaker rule changed the row
     ),
     sort_by=("report_id", "seq"),
     unique=("statement_id",),
@@ -152,6 +161,9 @@ STATEMENT_THEMES = Table(
         _c("theme"),
         _c("theme_score", "float"),
         _c("themes"),
+        _c("corrected_by", allowed=CORRECTED_BY, default=""),  # analyst: a speaker, theme or topic rule changed the row
+        _c("machine_theme", default_from="theme"),  # the primary theme before the analyst's corrections
+        _c("machine_themes", default_from="themes"),  # every theme that applied before the corrections
     ),
     sort_by=("statement_id",),
     unique=("statement_id",),
@@ -253,6 +265,26 @@ THEME_LABELS = Table(
     notes="hand labels for the evaluate stage; text guards against a changed segmentation",
 )
 
+CORRECTION_STATUSES = ("applied", "applied_by_text", "stale")
+
+CORRECTIONS_REPORT = Table(
+    "corrections_report",
+    (
+        _c("section", allowed=("speakers", "themes", "topics")),
+        _c("index", "int"),  # 1-based position of the rule in its section of the corrections file
+        _c("rule"),  # section[index], e.g. themes[2]
+        _c("kind"),
+        _c("target"),
+        _c("change"),
+        _c("matched", "int"),  # statements the rule touched
+        _c("statements"),  # their statement_ids, space-separated
+        _c("status", allowed=CORRECTION_STATUSES),
+    ),
+    sort_by=("section", "index"),
+    unique=("section", "index"),
+    notes="one row per rule of data/corrections/corrections.yaml: stale rules matched nothing in this run",
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -275,6 +307,7 @@ TABLES: dict[str, Table] = {
         QUOTE_BANK,
         THEME_SHARE_BY_ROLE,
         THEME_SHARE_BY_SPEAKER,
+        CORRECTIONS_REPORT,
     )
 }
 
@@ -284,6 +317,14 @@ def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
 
     Raises ContractError naming `source` (a file or stage) and the column at fault.
     """
+    absent = [c for c in table.columns if c.name not in df.columns and (c.default is not None or c.default_from in df.columns)]
+    unset = [c for c in table.columns if c.default is not None and c.name in df.columns and df[c.name].isna().any()]
+    if absent or unset:
+        df = df.copy()
+        for c in absent:
+            df[c.name] = df[c.default_from] if c.default_from else c.default
+        for c in unset:  # a frame built with the contract's column list, before anything set the column
+            df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), c.default)
     missing = [c for c in table.column_names if c not in df.columns]
     if missing:
         raise ContractError(source, f"{table.name} table lacks column(s) {', '.join(missing)}")

@@ -57,7 +57,8 @@ def split_themes(value: str) -> tuple[str, ...]:
 def join_labels(predicted: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook, source: object = "labels") -> pd.DataFrame:
     """Predictions beside their acceptable themes; refuses stale or unknown labels.
 
-    Returns the labelled statements with columns statement_id, theme, acceptable (tuple).
+    Returns the labelled statements with columns statement_id, theme (after the analyst's
+    corrections), machine_theme (before them) and acceptable (tuple).
     """
     missing = [c for c in LABEL_COLUMNS if c not in labels.columns]
     if missing:
@@ -80,11 +81,13 @@ def join_labels(predicted: pd.DataFrame, labels: pd.DataFrame, codebook: Codeboo
                                      f"{str(pred.at[sid, 'text'])[:60]!r}")
         if str(pred.at[sid, "report_id"]) != str(row["report_id"]):
             raise InputError(source, f"statement {sid} belongs to report {pred.at[sid, 'report_id']}, not {row['report_id']}")
-        rows.append({"statement_id": sid, "theme": str(pred.at[sid, "theme"]), "acceptable": acceptable})
+        machine = pred.at[sid, "machine_theme"] if "machine_theme" in pred.columns else pred.at[sid, "theme"]
+        rows.append({"statement_id": sid, "theme": str(pred.at[sid, "theme"]), "machine_theme": str(machine),
+                     "acceptable": acceptable})
     if labels["statement_id"].duplicated().any():
         dup = labels.loc[labels["statement_id"].duplicated(), "statement_id"].iloc[0]
         raise InputError(source, f"statement {dup} is labelled twice")
-    return pd.DataFrame(rows, columns=["statement_id", "theme", "acceptable"])
+    return pd.DataFrame(rows, columns=["statement_id", "theme", "machine_theme", "acceptable"])
 
 
 def present_labels(labels: pd.DataFrame, report_ids: set[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -126,9 +129,14 @@ def nearest_description(statement_vectors: np.ndarray, description_vectors: np.n
 
 
 def evaluate_themes(joined: pd.DataFrame, baseline: list[str], n_statements: int, codebook: Codebook) -> dict[str, object]:
-    """The metrics: accuracy@any-acceptable of the stage and of the baseline, overall and on substantive statements."""
+    """The metrics: accuracy@any-acceptable of the stage and of the baseline, overall and on substantive statements.
+
+    `accuracy_any` scores the themes as the tables show them, after the analyst's corrections;
+    `machine_accuracy_any` the machine's themes before them (equal when nothing was corrected).
+    """
     acceptable = list(joined["acceptable"])
     predicted = list(joined["theme"])
+    machine = list(joined["machine_theme"]) if "machine_theme" in joined.columns else predicted
     procedural = set(codebook.procedural_ids)
     substantive = [not set(ok) <= procedural for ok in acceptable]
     sub_pred = [p for p, s in zip(predicted, substantive) if s]
@@ -140,6 +148,8 @@ def evaluate_themes(joined: pd.DataFrame, baseline: list[str], n_statements: int
         "n_labelled": len(joined),
         "n_unlabelled": int(n_statements - len(joined)),
         "accuracy_any": round(accuracy_any(predicted, acceptable), 4),
+        "machine_accuracy_any": round(accuracy_any(machine, acceptable), 4),
+        "n_corrected": int(sum(p != m for p, m in zip(predicted, machine, strict=True))),
         "baseline_description_accuracy_any": round(accuracy_any(baseline, acceptable), 4),
         "n_substantive": int(sum(substantive)),
         "substantive_accuracy_any": round(accuracy_any(sub_pred, sub_ok), 4),

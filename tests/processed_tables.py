@@ -54,8 +54,9 @@ def make_processed() -> Processed:
                  themes=theme)
         )
     df = pd.DataFrame(rows)
-    statements = df[[c.name for c in STATEMENTS.columns]].copy()
-    statement_themes = df[[c.name for c in STATEMENT_THEMES.columns]].copy()
+    # columns with a default in the contract (corrected_by, machine_theme...) are filled by `validate`
+    statements = df[[c.name for c in STATEMENTS.columns if c.name in df.columns]].copy()
+    statement_themes = df[[c.name for c in STATEMENT_THEMES.columns if c.name in df.columns]].copy()
     sessions = pd.DataFrame(
         {
             "report_id": ["r1", "r2"], "series": ["Webinars", "Webinars"], "session": [1, 2],

@@ -131,3 +131,11 @@ def test_a_present_report_whose_statements_changed_still_asks_to_relabel(tmp_pat
     result = _run_evaluate(tmp_path, changed, LABELS)
     assert result.exit_code == 1
     assert "r1_themes.csv" in result.output and "relabel" in result.output
+
+
+def test_accuracy_is_reported_before_and_after_the_analysts_corrections():
+    corrected = PRED.assign(machine_theme=PRED["theme"], theme=["financing", "legislation", "procedural"])
+    joined = join_labels(corrected, LABELS, mini_codebook())
+    metrics = evaluate_themes(joined, ["financing"] * 3, 3, mini_codebook())
+    assert metrics["machine_accuracy_any"] == pytest.approx(0.6667, abs=1e-4)
+    assert metrics["accuracy_any"] == 1.0 and metrics["n_corrected"] == 1

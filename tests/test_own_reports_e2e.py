@@ -76,7 +76,7 @@ def runs(tmp_path_factory):
             shutil.copytree(item, project / item.name, ignore=shutil.ignore_patterns("cache", "tmp", "__pycache__"))
         else:
             shutil.copy2(item, project / item.name)
-    shutil.copytree(REPO / "data" / "labels", project / "data" / "labels")
+    shutil.copytree(REPO / "data", project / "data", ignore=shutil.ignore_patterns("raw", "processed", "cache"))
     raw = project / "data" / "raw"
     raw.mkdir(parents=True)
     (raw / "housing_forum_session2.txt").write_text(REPORT, encoding="utf-8")

@@ -15,6 +15,7 @@ import typer
 
 from pipeline.cli_support import one_line_errors
 from pipeline.contract import DROPPED_LINES, INGEST_ERRORS, SESSIONS, SPEAKERS, STATEMENTS, validate
+from pipeline.corrections.hooks import apply_speaker_rules
 from pipeline.errors import InputError
 from pipeline.params import load_section
 from pipeline.segment.segmenter import SegmentedReport, SegmentParams, segment_report
@@ -66,6 +67,10 @@ def command(
     speakers: Path = typer.Option(..., "--speakers", help="Output: one row per person per report."),
     dropped: Path = typer.Option(..., "--dropped", help="Output: every line in no statement, with the reason."),
     errors: Path = typer.Option(..., "--errors", help="Output: reports skipped with on_error: skip."),
+    corrections: Path | None = typer.Option(None, "--corrections", help="The analyst's corrections file (speaker rules)."),
+    corrections_report: Path | None = typer.Option(
+        None, "--corrections-report", help="Output: what became of each speaker rule (the topics stage adds the rest)."
+    ),
 ) -> None:
     """Segment every report into statements attributed to person, role and section."""
     import spacy
@@ -82,9 +87,10 @@ def command(
         (speakers, SPEAKERS, [r.speakers for r in results]),
         (dropped, DROPPED_LINES, [r.dropped for r in results]),
     )
-    for path, table, frames in tables:
-        df = validate(_concat(frames, table.column_names), table, path)
-        write_table(df, path, table)
+    frames_by_path = {path: _concat(frames, table.column_names) for path, table, frames in tables}
+    apply_speaker_rules(frames_by_path, statements, speakers, corrections, corrections_report)
+    for path, table, _ in tables:
+        write_table(validate(frames_by_path[path], table, path), path, table)
     write_table(error_rows, errors, INGEST_ERRORS)
     n_statements = sum(len(r.statements) for r in results)
     n_dropped = sum(len(r.dropped) for r in results)

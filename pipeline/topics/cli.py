@@ -26,11 +26,15 @@ def command(
     statement_themes: Path = typer.Option(..., "--statement-themes", help="output: statement_themes.csv"),
     topics: Path = typer.Option(..., "--topics", help="output: topics.csv"),
     model_dir: Path = typer.Option(..., "--model-dir", help="output: the fitted BERTopic (safetensors) and its labels"),
+    corrections: Path | None = typer.Option(None, "--corrections", help="the analyst's corrections file (theme and topic rules)"),
+    segment_corrections: Path | None = typer.Option(None, "--segment-corrections", help="the segment stage's corrections report"),
+    corrections_report: Path | None = typer.Option(None, "--corrections-report", help="output: what became of every rule"),
 ) -> None:
     """Cluster statements into topics and name them by the codebook's themes."""
     from pipeline.codebook import load_codebook
     from pipeline.contract import STATEMENT_THEMES, STATEMENTS, TOPICS
     from pipeline.embed.reuse import embed_stage_encoder
+    from pipeline.corrections.theme_hooks import apply_theme_rules
     from pipeline.embed.store import load_embeddings
     from pipeline.params import load_section
     from pipeline.tableio import read_table, write_table
@@ -50,6 +54,7 @@ def command(
         result = assign_topics_and_themes(st, vectors, book, stage_encoder.encode, p, encoder.model)
     except ValueError as exc:
         raise InputError(params, str(exc)) from None
+    result = apply_theme_rules(result, st, book.ids, p.themes.topic_min_share, corrections, segment_corrections, corrections_report)
     write_table(result.statement_themes, statement_themes, STATEMENT_THEMES)
     write_table(result.topics, topics, TOPICS)
     save_model(result.model, result.labels, model_dir, encoder)
