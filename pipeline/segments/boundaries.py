@@ -1,0 +1,92 @@
+"""Where a sequence of statement vectors changes subject: penalised optimal partitioning.
+
+A report is cut into contiguous segments that minimise
+
+    sum over segments of  sum_i w_i * ||x_i - c_seg||^2   +   penalty * T * (segments - 1)
+
+where x_i are the statements' vectors (see `sequence.py` for how they are
+prepared), c_seg the segment's weighted mean, w_i a weight per statement and T
+the report's total scatter (the cost of leaving it in one piece). The cost is
+the weighted within-segment scatter ("l2" in the change-point literature); the
+price of a boundary is a share of T, so `penalty` reads the same for a short
+webinar and a long hearing, for terse and wordy corpora: a boundary must explain
+at least that share of the report's scatter. The number of segments follows
+from the data, not from a parameter.
+
+Exact minimum by dynamic programming over all cut points, O(n^2) with prefix
+sums (n = statements of one report; 1,000 statements take well under a second).
+Ties go to the earliest cut, so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def smooth(vectors: np.ndarray, window: int) -> np.ndarray:
+    """Each vector averaged with its `window` neighbours on either side, renormalised.
+
+    A short turn ("Thank you, Chair.") borrows the subject of what surrounds it,
+    which keeps one-line interjections from opening segments of their own.
+    """
+    if window <= 0 or len(vectors) < 2:
+        return vectors
+    n = len(vectors)
+    prefix = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+    lo = np.clip(np.arange(n) - window, 0, n)
+    hi = np.clip(np.arange(n) + window + 1, 0, n)
+    out = (prefix[hi] - prefix[lo]) / (hi - lo)[:, None]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)
+
+
+def partition(
+    vectors: np.ndarray,
+    weights: np.ndarray,
+    *,
+    penalty: float,
+    min_size: int,
+) -> list[int]:
+    """Start index of every segment after the first (empty: one segment).
+
+    `min_size` is the fewest statements a segment may hold (lowered to the
+    report's length when the report is shorter).
+    """
+    n = len(vectors)
+    if n < 2:
+        return []
+    min_size = max(1, min(min_size, n))
+    x = np.asarray(vectors, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    wx = x * w[:, None]
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    cwx = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(wx, axis=0)])
+    cwxx = np.concatenate([[0.0], np.cumsum(w * np.einsum("ij,ij->i", x, x))])
+    total_scatter = cwxx[n] - float(cwx[n] @ cwx[n]) / cw[n]
+    beta = penalty * total_scatter
+
+    best = np.full(n + 1, np.inf)
+    best[0] = -beta  # the first segment pays no boundary
+    prev = np.zeros(n + 1, dtype=int)
+    for end in range(min_size, n + 1):
+        starts = np.arange(0, end - min_size + 1)
+        starts = starts[np.isfinite(best[starts])]
+        if len(starts) == 0:
+            continue
+        sw = cw[end] - cw[starts]
+        sx = cwx[end] - cwx[starts]
+        cost = (cwxx[end] - cwxx[starts]) - np.einsum("ij,ij->i", sx, sx) / np.where(sw > 0, sw, 1.0)
+        total = best[starts] + cost + beta
+        i = int(np.argmin(total))  # first minimum: the earliest cut wins ties
+        best[end], prev[end] = total[i], starts[i]
+    if not np.isfinite(best[n]):  # fewer statements than two minimal segments: one segment
+        return []
+    cuts: list[int] = []
+    end = n
+    while end > 0:
+        start = int(prev[end])
+        if start > 0:
+            cuts.append(start)
+        end = start
+    return sorted(cuts)
+

@@ -1,0 +1,42 @@
+"""The `segments` section of params.yaml, as a frozen dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SegmentsParams:
+    # price of one boundary, as the share of the report's total scatter it must explain:
+    # higher -> fewer, longer segments (the count itself is chosen per report from the data)
+    penalty: float = 0.03
+    # fewest statements in a segment (a report shorter than this is one segment)
+    min_statements: int = 3
+    # each statement vector is averaged with this many neighbours on either side before cutting
+    smoothing_window: int = 2
+    # subtract the report's mean vector first (what the whole session shares weighs less)
+    centre: bool = True
+    # weigh statements by log(1 + words), so one-line interjections count less than speeches
+    length_weighting: bool = True
+    # words in a segment's readable label (c-TF-IDF over the corpus's segments)
+    label_words: int = 3
+    # longest word n-gram a label may use
+    label_ngram_max: int = 2
+    # stop words left out of labels: "english" or "" for none
+    label_stop_words: str = "english"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.penalty, (int, float)) or self.penalty < 0:
+            raise ValueError(f"segments.penalty must be a number >= 0, got {self.penalty!r}")
+        for name in ("min_statements", "label_words", "label_ngram_max"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"segments.{name} must be a whole number >= 1, got {value!r}")
+        if not isinstance(self.smoothing_window, int) or isinstance(self.smoothing_window, bool) or self.smoothing_window < 0:
+            raise ValueError(f"segments.smoothing_window must be a whole number >= 0, got {self.smoothing_window!r}")
+        if not isinstance(self.centre, bool):
+            raise ValueError(f"segments.centre must be true or false, got {self.centre!r}")
+        if not isinstance(self.length_weighting, bool):
+            raise ValueError(f"segments.length_weighting must be true or false, got {self.length_weighting!r}")
+        if self.label_stop_words not in ("english", ""):
+            raise ValueError(f"segments.label_stop_words must be 'english' or '', got {self.label_stop_words!r}")
