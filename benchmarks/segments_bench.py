@@ -19,8 +19,8 @@ gaps): NMI, Pk, WindowDiff, and the number of segments, beside
 * a TextTiling-style depth-score cutter on the same vectors (own implementation,
   Hearst's cutoff mean + 0.5 sd of the depth scores);
 * ruptures' KernelCPD with the cosine kernel on the stage's prepared vectors and
-  penalty (the same cost without length weights; only when ruptures is installed:
-  it is measured here, not a dependency of the stage).
+  boundary cost (the same cost without length weights; only when ruptures is
+  installed: it is measured here, not a dependency of the stage).
 
 Tuning split: the params were tuned on the meetings at even positions of the
 sorted file list ("tune", 18); the others ("held-out", 18) were only scored.
@@ -96,15 +96,16 @@ def ruptures_method(params) -> dict:
         log.info("ruptures not installed: its row is skipped (pip install ruptures)")
         return {}
     from pipeline.segments.boundaries import smooth
-    from pipeline.segments.sequence import centre
+    from pipeline.segments.sequence import centre, null_gain, statement_weights
 
     def labels(m: Meeting, v: np.ndarray) -> np.ndarray:
         x = v / np.linalg.norm(v, axis=1, keepdims=True)
-        x = smooth(centre(x) if params.centre else x, params.smoothing_window)
-        total = float(((x - x.mean(axis=0)) ** 2).sum())
-        ends = ruptures.KernelCPD(kernel="cosine", min_size=params.min_statements).fit(x).predict(
-            pen=params.penalty * total
-        )
+        x = centre(x) if params.centre else x
+        w = statement_weights(m.texts, length_weighting=params.length_weighting)
+        pen = params.penalty * null_gain(x, w, window=params.smoothing_window, shuffles=params.shuffles,
+                                         seed=params.seed)
+        x = smooth(x, params.smoothing_window)
+        ends = ruptures.KernelCPD(kernel="cosine", min_size=params.min_statements).fit(x).predict(pen=pen)
         out = np.ones(len(x), dtype=int)
         for end in ends[:-1]:
             out[end:] += 1
@@ -137,6 +138,9 @@ def run(meetings: list[Meeting], vectors: dict[str, np.ndarray], *, with_bertopi
     params = load_section(REPO / "params.yaml", "segments", SegmentsParams)
     methods = {
         "segments stage (params.yaml)": lambda m, v: segment_sequence(v, m.texts, params),
+        "  penalty 0.8 (best NMI on the tune half)": lambda m, v: segment_sequence(
+            v, m.texts, dataclasses.replace(params, penalty=0.8)
+        ),
         "  without smoothing": lambda m, v: segment_sequence(v, m.texts, dataclasses.replace(params, smoothing_window=0)),
         "  without length weighting": lambda m, v: segment_sequence(
             v, m.texts, dataclasses.replace(params, length_weighting=False)

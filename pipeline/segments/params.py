@@ -7,13 +7,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SegmentsParams:
-    # price of one boundary, as the share of the report's total scatter it must explain:
-    # higher -> fewer, longer segments (the count itself is chosen per report from the data)
-    penalty: float = 0.03
+    # price of one boundary, as a multiple of the best cut's gain in the report's statements shuffled
+    # (`shuffles` random orders): 1 = a boundary must beat chance; higher -> fewer, longer segments
+    penalty: float = 1.0
+    # random orders of the report's statements that calibrate the boundary price, and their seed
+    shuffles: int = 10
+    seed: int = 0
     # fewest statements in a segment (a report shorter than this is one segment)
     min_statements: int = 3
     # each statement vector is averaged with this many neighbours on either side before cutting
-    smoothing_window: int = 2
+    smoothing_window: int = 1
     # subtract the report's mean vector first (what the whole session shares weighs less)
     centre: bool = True
     # weigh statements by log(1 + words), so one-line interjections count less than speeches
@@ -28,12 +31,14 @@ class SegmentsParams:
     def __post_init__(self) -> None:
         if not isinstance(self.penalty, (int, float)) or self.penalty < 0:
             raise ValueError(f"segments.penalty must be a number >= 0, got {self.penalty!r}")
-        for name in ("min_statements", "label_words", "label_ngram_max"):
+        for name in ("min_statements", "label_words", "label_ngram_max", "shuffles"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"segments.{name} must be a whole number >= 1, got {value!r}")
         if not isinstance(self.smoothing_window, int) or isinstance(self.smoothing_window, bool) or self.smoothing_window < 0:
             raise ValueError(f"segments.smoothing_window must be a whole number >= 0, got {self.smoothing_window!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ValueError(f"segments.seed must be a whole number, got {self.seed!r}")
         if not isinstance(self.centre, bool):
             raise ValueError(f"segments.centre must be true or false, got {self.centre!r}")
         if not isinstance(self.length_weighting, bool):

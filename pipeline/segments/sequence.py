@@ -1,4 +1,18 @@
-"""One report's statements, in turn order, to segment numbers: the stage's algorithmic core."""
+"""One report's statements, in turn order, to segment numbers: the stage's algorithmic core.
+
+The statement vectors are normalised, centred on the report's mean and
+smoothed along the sequence; `boundaries.partition` then finds the cheapest
+cutting, each boundary at a price calibrated on the report itself:
+
+    boundary_cost = penalty * max over `shuffles` random orders of the best single cut's gain
+
+The same statements in random order have no agenda, so whatever a cut gains
+there is noise (for this report's length, wordiness, smoothing and vocabulary).
+With penalty 1, a boundary must beat the best cut of every one of the
+shuffled orders (a permutation test at level 1/(shuffles+1) for the first
+cut): a sequence without a change of subject stays one segment, whatever its
+length. The shuffles are seeded, so the result is deterministic.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.segments.boundaries import partition, smooth
+from pipeline.segments.boundaries import best_cut_gain, partition, smooth
 from pipeline.segments.params import SegmentsParams
 
 
@@ -30,13 +44,21 @@ def centre(vectors: np.ndarray) -> np.ndarray:
     return x / np.where(norms > 1e-12, norms, 1.0)
 
 
+def null_gain(vectors: np.ndarray, weights: np.ndarray, *, window: int, shuffles: int, seed: int) -> float:
+    """The largest best-single-cut gain over `shuffles` random orders of the (unsmoothed) statements."""
+    rng = np.random.default_rng(seed)
+    gains = [0.0]
+    for _ in range(shuffles):
+        order = rng.permutation(len(vectors))
+        gains.append(best_cut_gain(smooth(vectors[order], window), weights[order]))
+    return max(gains)
+
+
 def segment_sequence(vectors: np.ndarray, texts: Sequence[str], params: SegmentsParams) -> np.ndarray:
     """Segment number (1, 2, ...) of each statement of one report, in the given (turn) order.
 
-    `vectors` are the statements' embeddings (row i = texts[i]), unit length or not.
-    They are normalised, centred on the report's mean (`centre`), smoothed along
-    the sequence (`smoothing_window`) and cut by `partition`, statements weighted
-    by length; the number of segments follows from the penalised cost.
+    `vectors` are the statements' embeddings (row i = texts[i]), unit length or not;
+    the number of segments follows from the calibrated boundary cost, not from a count.
     """
     n = len(texts)
     if vectors.shape[0] != n:
@@ -48,14 +70,11 @@ def segment_sequence(vectors: np.ndarray, texts: Sequence[str], params: Segments
     x = x / np.where(norms > 0, norms, 1.0)
     if params.centre:
         x = centre(x)
-    x = smooth(x, params.smoothing_window)
-    cuts = partition(
-        x,
-        statement_weights(texts, length_weighting=params.length_weighting),
-        penalty=params.penalty,
-        min_size=params.min_statements,
-    )
+    w = statement_weights(texts, length_weighting=params.length_weighting)
+    cost = params.penalty * null_gain(x, w, window=params.smoothing_window, shuffles=params.shuffles, seed=params.seed)
+    cuts = partition(smooth(x, params.smoothing_window), w, boundary_cost=cost, min_size=params.min_statements)
     labels = np.ones(n, dtype=int)
     for cut in cuts:
         labels[cut:] += 1
     return labels
+
