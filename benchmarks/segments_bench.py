@@ -15,12 +15,13 @@ gaps): NMI, Pk, WindowDiff, and the number of segments, beside
   human topics (a baseline that is told the answer's size);
 * BERTopic with default settings (seeded UMAP) fitted on all utterances of all
   meetings, its topics taken as labels along each meeting;
-* ablations of the stage: no smoothing, no length weighting, no centring;
+* the stage at lower penalties (more segments), and ablations: no speakers
+  (content alone), no smoothing, no length weighting, no centring;
 * a TextTiling-style depth-score cutter on the same vectors (own implementation,
   Hearst's cutoff mean + 0.5 sd of the depth scores);
-* ruptures' KernelCPD with the cosine kernel on the stage's prepared vectors and
-  boundary cost (the same cost without length weights; only when ruptures is
-  installed: it is measured here, not a dependency of the stage).
+* ruptures' KernelCPD with the cosine kernel on the stage's prepared vectors
+  (content alone) and boundary cost: the same cost without length weights; only
+  when ruptures is installed: it is measured here, not a dependency of the stage.
 
 Tuning split: the params were tuned on the meetings at even positions of the
 sorted file list ("tune", 18); the others ("held-out", 18) were only scored.
@@ -111,7 +112,7 @@ def ruptures_method(params) -> dict:
             out[end:] += 1
         return out
 
-    return {"ruptures KernelCPD (cosine), same vectors and penalty": labels}
+    return {"ruptures KernelCPD (cosine), content alone, same cost": labels}
 
 
 def bertopic_labels(meetings: list[Meeting], vectors: dict[str, np.ndarray], seed: int = 42) -> dict[str, np.ndarray]:
@@ -137,15 +138,19 @@ def run(meetings: list[Meeting], vectors: dict[str, np.ndarray], *, with_bertopi
 
     params = load_section(REPO / "params.yaml", "segments", SegmentsParams)
     methods = {
-        "segments stage (params.yaml)": lambda m, v: segment_sequence(v, m.texts, params),
-        "  penalty 0.8 (best NMI on the tune half)": lambda m, v: segment_sequence(
-            v, m.texts, dataclasses.replace(params, penalty=0.8)
+        "segments stage (params.yaml)": lambda m, v: segment_sequence(v, m.texts, params, m.speakers),
+        **{f"  penalty {pen}": (lambda m, v, pen=pen: segment_sequence(
+            v, m.texts, dataclasses.replace(params, penalty=pen), m.speakers)) for pen in (0.9, 0.8)},
+        "  without speakers (content alone)": lambda m, v: segment_sequence(v, m.texts, params),
+        "  without smoothing": lambda m, v: segment_sequence(
+            v, m.texts, dataclasses.replace(params, smoothing_window=0), m.speakers
         ),
-        "  without smoothing": lambda m, v: segment_sequence(v, m.texts, dataclasses.replace(params, smoothing_window=0)),
         "  without length weighting": lambda m, v: segment_sequence(
-            v, m.texts, dataclasses.replace(params, length_weighting=False)
+            v, m.texts, dataclasses.replace(params, length_weighting=False), m.speakers
         ),
-        "  without centring": lambda m, v: segment_sequence(v, m.texts, dataclasses.replace(params, centre=False)),
+        "  without centring": lambda m, v: segment_sequence(
+            v, m.texts, dataclasses.replace(params, centre=False), m.speakers
+        ),
         "TextTiling-style depth scores (own)": lambda m, v: texttiling_labels(v),
         **ruptures_method(params),
         "equal chunks, k = human topics": lambda m, v: equal_chunks(len(m.texts), len(m.spans)),

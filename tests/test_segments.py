@@ -102,13 +102,26 @@ def test_partition_is_the_exact_optimum():
     assert cost(got) == pytest.approx(cost(best))
 
 
-def test_vectors_must_match_statements():
+def test_vectors_and_speakers_must_match_statements():
     with pytest.raises(ValueError, match="3 vectors for 2 statements"):
         segment_sequence(blocks([3]), texts(2), SegmentsParams())
+    with pytest.raises(ValueError, match="2 speakers for 3 statements"):
+        segment_sequence(blocks([3]), texts(3), SegmentsParams(), speakers=["a", "b"])
+
+
+def test_turn_taking_counts_beside_content():
+    """Same subject throughout, but one panel speaks, then another: a boundary with speakers, none without."""
+    x = blocks([40], seed=2)
+    speakers = [("Ana", "Bea")[i % 2] for i in range(20)] + [("Cid", "Dia")[i % 2] for i in range(20)]
+    with_speakers = segment_sequence(x, texts(40), SegmentsParams(speaker_weight=1.0), speakers=speakers)
+    assert with_speakers.tolist() == [1] * 20 + [2] * 20
+    assert set(segment_sequence(x, texts(40), SegmentsParams(speaker_weight=0.0), speakers=speakers).tolist()) == {1}
+    one_voice = segment_sequence(x, texts(40), SegmentsParams(speaker_weight=1.0), speakers=["Ana"] * 40)
+    assert set(one_voice.tolist()) == {1}
 
 
 @pytest.mark.parametrize("bad", [{"penalty": -1}, {"min_statements": 0}, {"smoothing_window": -1}, {"shuffles": 0},
-                                 {"seed": 1.5}, {"centre": "yes"}, {"label_stop_words": "french"}])
+                                 {"seed": 1.5}, {"speaker_weight": -0.1}, {"centre": "yes"}, {"label_stop_words": "french"}])
 def test_bad_params_are_refused_by_name(bad):
     with pytest.raises(ValueError, match=f"segments.{next(iter(bad))}"):
         SegmentsParams(**bad)

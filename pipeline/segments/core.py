@@ -90,7 +90,9 @@ def build_segments(
     segment_no = np.zeros(len(st), dtype=int)
     for _, idx in st.groupby("report_id", sort=True).indices.items():
         rows = st.loc[idx, "_row"].to_numpy()
-        segment_no[idx] = segment_sequence(vectors[rows], st.loc[idx, "text"].astype(str).tolist(), params)
+        segment_no[idx] = segment_sequence(
+            vectors[rows], st.loc[idx, "text"].astype(str).tolist(), params, speakers=st.loc[idx, "speaker"].tolist()
+        )
     st["segment"] = segment_no
 
     records, documents = [], []

@@ -19,6 +19,8 @@ class SegmentsParams:
     smoothing_window: int = 1
     # subtract the report's mean vector first (what the whole session shares weighs less)
     centre: bool = True
+    # weight of who speaks beside what is said (one-hot speaker columns; 0 = content alone)
+    speaker_weight: float = 0.6
     # weigh statements by log(1 + words), so one-line interjections count less than speeches
     length_weighting: bool = True
     # words in a segment's readable label (c-TF-IDF over the corpus's segments)
@@ -37,6 +39,9 @@ class SegmentsParams:
                 raise ValueError(f"segments.{name} must be a whole number >= 1, got {value!r}")
         if not isinstance(self.smoothing_window, int) or isinstance(self.smoothing_window, bool) or self.smoothing_window < 0:
             raise ValueError(f"segments.smoothing_window must be a whole number >= 0, got {self.smoothing_window!r}")
+        if not isinstance(self.speaker_weight, (int, float)) or isinstance(self.speaker_weight, bool) \
+                or self.speaker_weight < 0:
+            raise ValueError(f"segments.speaker_weight must be a number >= 0, got {self.speaker_weight!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ValueError(f"segments.seed must be a whole number, got {self.seed!r}")
         if not isinstance(self.centre, bool):

@@ -1,7 +1,8 @@
 """One report's statements, in turn order, to segment numbers: the stage's algorithmic core.
 
-The statement vectors are normalised, centred on the report's mean and
-smoothed along the sequence; `boundaries.partition` then finds the cheapest
+The statement vectors are normalised, centred on the report's mean, joined by
+who speaks (turn-taking: a new set of voices often opens a new part; one-hot
+speaker columns weighted by `speaker_weight`) and smoothed along the sequence; `boundaries.partition` then finds the cheapest
 cutting, each boundary at a price calibrated on the report itself:
 
     boundary_cost = penalty * max over `shuffles` random orders of the best single cut's gain
@@ -54,15 +55,29 @@ def null_gain(vectors: np.ndarray, weights: np.ndarray, *, window: int, shuffles
     return max(gains)
 
 
-def segment_sequence(vectors: np.ndarray, texts: Sequence[str], params: SegmentsParams) -> np.ndarray:
+def speaker_features(speakers: Sequence[str], weight: float) -> np.ndarray:
+    """Who speaks, as centred one-hot columns scaled by `weight` (zero columns for one speaker)."""
+    names = sorted(set(speakers))
+    onehot = np.zeros((len(speakers), len(names)))
+    onehot[np.arange(len(speakers)), [names.index(s) for s in speakers]] = 1.0
+    return weight * (onehot - onehot.mean(axis=0, keepdims=True))
+
+
+def segment_sequence(
+    vectors: np.ndarray, texts: Sequence[str], params: SegmentsParams, speakers: Sequence[str] | None = None
+) -> np.ndarray:
     """Segment number (1, 2, ...) of each statement of one report, in the given (turn) order.
 
     `vectors` are the statements' embeddings (row i = texts[i]), unit length or not;
-    the number of segments follows from the calibrated boundary cost, not from a count.
+    `speakers` (optional, same order) adds who speaks to what is said, weighted by
+    `params.speaker_weight`. The number of segments follows from the calibrated
+    boundary cost, not from a count.
     """
     n = len(texts)
     if vectors.shape[0] != n:
         raise ValueError(f"{vectors.shape[0]} vectors for {n} statements")
+    if speakers is not None and len(speakers) != n:
+        raise ValueError(f"{len(speakers)} speakers for {n} statements")
     if n == 0:
         return np.zeros(0, dtype=int)
     x = np.asarray(vectors, dtype=np.float64)
@@ -70,6 +85,8 @@ def segment_sequence(vectors: np.ndarray, texts: Sequence[str], params: Segments
     x = x / np.where(norms > 0, norms, 1.0)
     if params.centre:
         x = centre(x)
+    if speakers is not None and params.speaker_weight > 0:
+        x = np.hstack([x, speaker_features(speakers, params.speaker_weight)])
     w = statement_weights(texts, length_weighting=params.length_weighting)
     cost = params.penalty * null_gain(x, w, window=params.smoothing_window, shuffles=params.shuffles, seed=params.seed)
     cuts = partition(smooth(x, params.smoothing_window), w, boundary_cost=cost, min_size=params.min_statements)
