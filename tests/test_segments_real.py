@@ -84,3 +84,34 @@ def test_sample_report_segments_cover_every_statement_in_order(repo_root):
         assert part["n_statements"].sum() == n and 1 <= len(part) <= n // params.min_statements
         assert (part["line_start"].to_numpy()[1:] > part["line_end"].to_numpy()[:-1]).all()
         assert (part["label"] != "").all()
+
+
+def _cli(repo_root, tmp_path, params, tag):
+    import subprocess
+    import sys
+
+    processed = repo_root / "data" / "processed"
+    outs = [tmp_path / f"{name}_{tag}.csv" for name in ("segments", "segment_themes", "statement_segments")]
+    args = [sys.executable, "-m", "pipeline", "segments",
+            "--statements", processed / "statements.csv", "--embeddings", processed / "embeddings.npy",
+            "--embedding-ids", processed / "embedding_ids.csv", "--statement-themes", processed / "statement_themes.csv",
+            "--codebook", repo_root / "codebooks" / "sse.yaml", "--params", params,
+            "--segments", outs[0], "--segment-themes", outs[1], "--statement-segments", outs[2]]
+    done = subprocess.run([str(a) for a in args], cwd=repo_root, capture_output=True, text=True)
+    return done, outs
+
+
+@pytest.mark.slow
+def test_command_is_byte_identical_on_rerun_and_names_bad_params(repo_root, tmp_path):
+    if not (repo_root / "data" / "processed" / "statement_themes.csv").exists():
+        pytest.skip("run `dvc repro` first (make test does)")
+    first, outs_a = _cli(repo_root, tmp_path, repo_root / "params.yaml", "a")
+    second, outs_b = _cli(repo_root, tmp_path, repo_root / "params.yaml", "b")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr
+    for a, b in zip(outs_a, outs_b, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    bad = tmp_path / "params.yaml"
+    bad.write_text("segments:\n  penalty: -1\n", encoding="utf-8")
+    failed, _ = _cli(repo_root, tmp_path, bad, "c")
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines()[-1] == f"error: {bad}: segments.penalty must be a number >= 0, got -1"

@@ -168,6 +168,7 @@ def agenda_view(p: Processed, report_id: str) -> dict[str, object]:
         p.segments.loc[p.segments["report_id"] == report_id, "theme"], strict=True))
     blocks = [
         {"segment": int(r.segment), "n": int(r.statements), "colour": colours.get(ids[int(r.segment)], "#829ab1"),
+         "caption": f"{int(r.segment)}. {r.theme}",
          "title": f"{int(r.segment)}. {r.label} · {r.theme} · {int(r.statements)} statements · {r.speakers}"}
         for r in seg.itertuples(index=False)
     ]
