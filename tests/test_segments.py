@@ -121,7 +121,8 @@ def test_turn_taking_counts_beside_content():
 
 
 @pytest.mark.parametrize("bad", [{"penalty": -1}, {"min_statements": 0}, {"smoothing_window": -1}, {"shuffles": 0},
-                                 {"seed": 1.5}, {"speaker_weight": -0.1}, {"centre": "yes"}, {"label_stop_words": "french"}])
+                                 {"seed": 1.5}, {"speaker_weight": -0.1}, {"centre": "yes"}, {"label_stop_words": "french"},
+                                 {"label_skip_speaker_names": 1}])
 def test_bad_params_are_refused_by_name(bad):
     with pytest.raises(ValueError, match=f"segments.{next(iter(bad))}"):
         SegmentsParams(**bad)
@@ -142,6 +143,18 @@ def test_labels_name_what_sets_a_segment_apart():
     assert labels[0].split(", ")[0] == "credit"
     assert labels[1].split(", ")[0] == "law"
     assert segment_labels(["1 2 3", "4 5"], n_words=3, ngram_max=2, stop_words="english") == ["", ""]
+
+
+def test_labels_leave_speakers_names_out():
+    from pipeline.segments.labels import name_words
+
+    docs = ["Thank you, Ms Shin. Masks and protective equipment are made at home.",
+            "Thank you, Ms Shin. Dairy farmers and milk quotas need support."]
+    skip = name_words(["Ms. Jenny Shin", "The Chair (Hon. Anthony Rota)"])
+    assert {"shin", "jenny", "chair", "rota"} <= skip
+    labels = segment_labels(docs, n_words=3, ngram_max=1, stop_words="english", skip_words=skip)
+    assert all("shin" not in label for label in labels)
+    assert "masks" in labels[0] and "dairy" in labels[1]
 
 
 # --- build_segments: the tables -------------------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import ContractError
-from pipeline.segments.labels import segment_labels
+from pipeline.segments.labels import name_words, segment_labels
 from pipeline.segments.params import SegmentsParams
 from pipeline.segments.sequence import segment_sequence
 from pipeline.tables.counts import label_unattributed
@@ -114,7 +114,8 @@ def build_segments(
         })
         documents.append("\n".join(part["text"].astype(str)))
     labels = segment_labels(
-        documents, n_words=params.label_words, ngram_max=params.label_ngram_max, stop_words=params.label_stop_words
+        documents, n_words=params.label_words, ngram_max=params.label_ngram_max, stop_words=params.label_stop_words,
+        skip_words=name_words(st["speaker"]) if params.label_skip_speaker_names else (),
     )
     columns = ["report_id", "segment", "first_statement_id", "last_statement_id", "line_start", "line_end",
                "n_statements", "n_substantive", "label", "theme", "theme_share", "theme_shares", "speakers"]

@@ -29,6 +29,8 @@ class SegmentsParams:
     label_ngram_max: int = 2
     # stop words left out of labels: "english" or "" for none
     label_stop_words: str = "english"
+    # leave the words of the speakers' names out of labels ("Thank you, Ms Shin" is not a subject)
+    label_skip_speaker_names: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.penalty, (int, float)) or self.penalty < 0:
@@ -46,6 +48,10 @@ class SegmentsParams:
             raise ValueError(f"segments.seed must be a whole number, got {self.seed!r}")
         if not isinstance(self.centre, bool):
             raise ValueError(f"segments.centre must be true or false, got {self.centre!r}")
+        if not isinstance(self.label_skip_speaker_names, bool):
+            raise ValueError(
+                f"segments.label_skip_speaker_names must be true or false, got {self.label_skip_speaker_names!r}"
+            )
         if not isinstance(self.length_weighting, bool):
             raise ValueError(f"segments.length_weighting must be true or false, got {self.length_weighting!r}")
         if self.label_stop_words not in ("english", ""):
