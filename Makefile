@@ -47,6 +47,7 @@ test-fast: venv
 bench: venv
 	$(BIN)/python -m benchmarks.embed_bench
 	$(BIN)/python -m benchmarks.cap_bench
+	$(BIN)/python -m benchmarks.segments_bench
 
 # Regenerate the lock from requirements.in (needs the registries).
 lock:

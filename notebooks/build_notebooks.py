@@ -55,7 +55,8 @@ heatmap and the quote bank for one theme. Run `dvc repro` (or `make run`) first.
 # Compare sessions and roles
 
 Theme shares per role and per session, who raises financing, legislation and
-inequality, and which themes of the keynote the panelists took up.
+inequality, which themes of the keynote the panelists took up, and the agenda of
+one session (its segments in order).
 """),
         code(SETUP),
         md("## Theme shares per role\n\nShares of each role's substantive statements (greetings and thanks left out)."),
@@ -69,6 +70,14 @@ inequality, and which themes of the keynote the panelists took up.
         code('explore.who_raises(p, "inequal")'),
         md("## What the keynote raised that panelists took up\n\nA theme recurring among panelists, not proof that they answered the keynote."),
         code("explore.keynote_takeup(p)"),
+        md("""
+## The agenda of one session
+
+The segments stage cuts each session into contiguous parts where the subject
+changes: their order, length, main theme and who spoke. Change `SESSION` to any
+report id of `p.sessions`.
+"""),
+        code('SESSION = p.sessions["report_id"].iloc[0]\nexplore.session_segments(p, SESSION)'),
     ],
     "03_topic_model.ipynb": [
         md("""

@@ -16,6 +16,7 @@ from pipeline.embed import cli as embed_cli
 from pipeline.qda import cli as qda_cli
 from pipeline.report import cli as report_cli
 from pipeline.segment import cli as segment_cli
+from pipeline.segments import cli as segments_cli
 from pipeline.tables import cli as tables_cli
 from pipeline.topics import cli as topics_cli
 
@@ -24,7 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help=(
         "session-themes: who said what about which theme, from session reports.\n\n"
-        "The stages (segment, embed, topics, evaluate, tables, report, export, export-qda) are what `dvc repro` runs, in that order; "
+        "The stages (segment, embed, topics, segments, evaluate, tables, report, export, export-qda) are what `dvc repro` runs, in that order; "
         "`analyze DIR --out OUT` runs them all on a folder outside DVC."
     ),
 )
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.command("segment")(segment_cli.command)
 app.command("embed")(embed_cli.command)
 app.command("topics")(topics_cli.command)
+app.command("segments")(segments_cli.command)
 app.command("tables")(tables_cli.command)
 app.command("evaluate")(evaluate_cli.command)
 app.command("report")(report_cli.command)

@@ -285,6 +285,51 @@ CORRECTIONS_REPORT = Table(
     notes="one row per rule of data/corrections/corrections.yaml: stale rules matched nothing in this run",
 )
 
+SEGMENTS = Table(
+    "segments",
+    (
+        _c("report_id"),
+        _c("segment", "int"),  # 1, 2, ... in turn order within the report
+        _c("first_statement_id"),
+        _c("last_statement_id"),
+        _c("line_start", "int"),
+        _c("line_end", "int"),
+        _c("n_statements", "int"),
+        _c("n_substantive", "int"),
+        _c("label"),  # c-TF-IDF words; empty when the segment has no usable word
+        _c("theme"),  # most frequent primary theme of its substantive statements
+        _c("theme_share", "float", nullable=True),  # of substantive statements; empty when none
+        _c("theme_shares"),  # every substantive theme with its share, "id 0.50; id 0.25"
+        _c("speakers"),  # "; "-joined, most statements first
+    ),
+    sort_by=("report_id", "segment"),
+    unique=("report_id", "segment"),
+    notes="the agenda of each report: contiguous runs of statements in turn order",
+)
+
+SEGMENT_THEMES = Table(
+    "segment_themes",
+    (
+        _c("report_id"),
+        _c("segment", "int"),
+        _c("theme"),
+        _c("n_statements", "int"),
+        _c("share", "float", nullable=True),  # empty for procedural rows
+        _c("n_substantive", "int"),
+    ),
+    sort_by=("report_id", "segment", "theme"),
+    unique=("report_id", "segment", "theme"),
+    notes="share = n_statements / n_substantive (the segment's non-procedural statements)",
+)
+
+STATEMENT_SEGMENTS = Table(
+    "statement_segments",
+    (_c("statement_id"), _c("report_id"), _c("seq", "int"), _c("segment", "int")),
+    sort_by=("report_id", "seq"),
+    unique=("statement_id",),
+    notes="each statement's segment; joined to statement_themes by statement_id",
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -308,6 +353,9 @@ TABLES: dict[str, Table] = {
         THEME_SHARE_BY_ROLE,
         THEME_SHARE_BY_SPEAKER,
         CORRECTIONS_REPORT,
+        SEGMENTS,
+        SEGMENT_THEMES,
+        STATEMENT_SEGMENTS,
     )
 }
 

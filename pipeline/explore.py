@@ -23,11 +23,14 @@ from pipeline.contract import (
     ROLES,
     SESSION_THEME_COUNTS,
     SESSION_THEME_SHARES,
+    SEGMENT_THEMES,
+    SEGMENTS,
     SESSIONS,
     SPEAKER_THEME_COUNTS,
     SPEAKER_THEME_SHARES,
     SPEAKER_THEMES,
     SPEAKERS,
+    STATEMENT_SEGMENTS,
     STATEMENT_THEMES,
     STATEMENTS,
     TOPICS,
@@ -61,6 +64,14 @@ PROCESSED_FILES: dict[str, tuple[str, Table]] = {
     "quote_bank": ("quote_bank.csv", QUOTE_BANK),
 }
 
+# The `segments` stage's tables: optional, so a view built without that stage still works
+# (its agenda parts are then simply not shown).
+SEGMENT_FILES: dict[str, tuple[str, Table]] = {
+    "segments": ("segments.csv", SEGMENTS),
+    "segment_themes": ("segment_themes.csv", SEGMENT_THEMES),
+    "statement_segments": ("statement_segments.csv", STATEMENT_SEGMENTS),
+}
+
 
 @dataclass(frozen=True)
 class Processed:
@@ -81,6 +92,10 @@ class Processed:
     quote_bank: pd.DataFrame
     # theme id -> name for people (from the codebook); ids are shown when absent
     theme_names: dict[str, str] = field(default_factory=dict)
+    # the `segments` stage's tables (SEGMENT_FILES); None when that stage did not run
+    segments: pd.DataFrame | None = None
+    segment_themes: pd.DataFrame | None = None
+    statement_segments: pd.DataFrame | None = None
 
     @property
     def share_themes(self) -> list[str]:
@@ -112,12 +127,15 @@ def theme_columns(wide: pd.DataFrame) -> list[str]:
     return [c for c in wide.columns if c not in _NOT_THEMES]
 
 
-def load_tables(paths: dict[str, Path], theme_names: dict[str, str] | None = None) -> Processed:
-    """Read and check each table of `PROCESSED_FILES` from the path given for it."""
-    missing = sorted(set(PROCESSED_FILES) - set(paths))
+def load_tables(paths: dict[str, Path | None], theme_names: dict[str, str] | None = None) -> Processed:
+    """Read and check each table of `PROCESSED_FILES` (and of `SEGMENT_FILES` given a path) from its path."""
+    missing = sorted(name for name in PROCESSED_FILES if paths.get(name) is None)
     if missing:
         raise ValueError(f"no path given for table(s) {', '.join(missing)}")
     frames = {name: read_table(paths[name], PROCESSED_FILES[name][1]) for name in PROCESSED_FILES}
+    for name, (_, table) in SEGMENT_FILES.items():
+        if paths.get(name) is not None:
+            frames[name] = read_table(paths[name], table)
     for name in WIDE_TABLES:
         frames[name] = numeric_theme_columns(frames[name], paths[name])
     return Processed(**frames, theme_names=dict(theme_names or {}))
@@ -170,7 +188,9 @@ def processed_dir(start: str | Path | None = None) -> Path:
 def load_processed(folder: str | Path, theme_names: dict[str, str] | None = None) -> Processed:
     """Every table `dvc repro` writes into `folder` (data/processed), for notebooks."""
     folder = Path(folder)
-    return load_tables({name: folder / file for name, (file, _) in PROCESSED_FILES.items()}, theme_names)
+    paths: dict[str, Path | None] = {name: folder / file for name, (file, _) in PROCESSED_FILES.items()}
+    paths |= {name: folder / file for name, (file, _) in SEGMENT_FILES.items() if (folder / file).exists()}
+    return load_tables(paths, theme_names)
 
 
 def speaker_or_unattributed(speakers: pd.Series) -> pd.Series:
@@ -340,3 +360,34 @@ def open_run(start: str | Path | None = None, codebook: str = "codebooks/sse.yam
     """
     root = find_repo_root(start)
     return load_processed(root / "data" / "processed", theme_names_from(root / codebook))
+
+
+def session_segments(p: Processed, report_id: str) -> pd.DataFrame:
+    """The agenda of one session: its segments in order, with lines, size, label, theme and speakers.
+
+    Empty when the `segments` stage's tables are not loaded.
+    """
+    cols = ["segment", "lines", "statements", "share_of_session", "label", "theme", "theme_share", "speakers"]
+    if p.segments is None:
+        return pd.DataFrame(columns=cols)
+    seg = p.segments[p.segments["report_id"] == report_id].sort_values("segment", kind="mergesort")
+    total = int(seg["n_statements"].sum())
+    out = pd.DataFrame({
+        "segment": seg["segment"].astype(int),
+        "lines": [f"{int(a)}–{int(b)}" for a, b in zip(seg["line_start"], seg["line_end"], strict=True)],
+        "statements": seg["n_statements"].astype(int),
+        "share_of_session": seg["n_statements"] / total if total else 0.0,
+        "label": seg["label"],
+        "theme": seg["theme"].map(p.theme_name),
+        "theme_share": seg["theme_share"].astype(float),
+        "speakers": seg["speakers"],
+    })
+    return out.reset_index(drop=True)
+
+
+def segment_of(p: Processed) -> dict[str, int]:
+    """statement_id -> its segment number ({} when the `segments` stage's tables are not loaded)."""
+    if p.statement_segments is None:
+        return {}
+    ss = p.statement_segments
+    return {str(s): int(n) for s, n in zip(ss["statement_id"], ss["segment"], strict=True)}

@@ -28,7 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from pipeline.cli_support import one_line_errors
-from pipeline.explore import Processed, readable, speaker_or_unattributed
+from pipeline.explore import Processed, readable, segment_of, speaker_or_unattributed
 from pipeline.tableio import neutralise_cell
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,11 @@ HEADERS = {
     "representative_statements": "Representative statements",
     "themes": "All themes",
     "size": "Statements",
+    "first_statement_id": "First statement",
+    "last_statement_id": "Last statement",
+    "theme_share": "Theme share",
+    "theme_shares": "Theme shares (substantive statements)",
+    "speakers": "Speakers (most statements first)",
 }
 
 
@@ -82,12 +87,24 @@ def sheets(p: Processed) -> dict[str, pd.DataFrame]:
     )
     statements["theme"] = statements["theme"].map(lambda t: p.theme_name(t) if isinstance(t, str) else t)
     statements["speaker"] = speaker_or_unattributed(statements["speaker"])
+    segment_sheets: dict[str, pd.DataFrame] = {}
+    if p.statement_segments is not None:
+        statements.insert(statements.columns.get_loc("seq") + 1, "segment",
+                          statements["statement_id"].map(segment_of(p)).astype("Int64"))
+    if p.segments is not None:
+        segment_sheets["Segments"] = p.segments.assign(theme=p.segments["theme"].map(p.theme_name))
+    if p.segment_themes is not None:
+        segment_sheets["Segment × theme"] = p.segment_themes.assign(theme=p.segment_themes["theme"].map(p.theme_name))
     quote_bank = p.quote_bank.assign(theme=p.quote_bank["theme"].map(p.theme_name))
+    if p.statement_segments is not None:
+        quote_bank.insert(quote_bank.columns.get_loc("statement_id") + 1, "segment",
+                          quote_bank["statement_id"].map(segment_of(p)).astype("Int64"))
     topics = p.topics.assign(theme=p.topics["theme"].map(p.theme_name))
     return {
         "Sessions": p.sessions,
         "Speakers": p.speakers,
         "Statements": statements,
+        **segment_sheets,
         "Speaker × theme": p.speaker_counts,
         "Speaker × theme (shares)": p.speaker_shares,
         "Role × theme": p.role_counts,
@@ -195,6 +212,10 @@ def command(
     session_counts: Path = typer.Option(..., "--session-counts", help="session_theme_counts.csv (tables)"),
     session_shares: Path = typer.Option(..., "--session-shares", help="session_theme_shares.csv (tables)"),
     quote_bank: Path = typer.Option(..., "--quote-bank", help="quote_bank.csv (tables)"),
+    segments: Path | None = typer.Option(None, "--segments", help="segments.csv (segments); omit: no segment sheets"),
+    segment_themes: Path | None = typer.Option(None, "--segment-themes", help="segment_themes.csv (segments)"),
+    statement_segments: Path | None = typer.Option(None, "--statement-segments",
+                                                   help="statement_segments.csv (segments)"),
     codebook: Path = typer.Option(..., "--codebook", help="codebook YAML (theme names for headers)"),
     params: Path = typer.Option(..., "--params", help="params.yaml (section `export`)"),
     out: Path = typer.Option(..., "--out", help="out: the .xlsx workbook"),
@@ -208,7 +229,8 @@ def command(
         dict(statements=statements, sessions=sessions, speakers=speakers, statement_themes=statement_themes,
              topics=topics, speaker_themes=speaker_themes, speaker_counts=speaker_counts,
              speaker_shares=speaker_shares, role_counts=role_counts, role_shares=role_shares,
-             session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank),
+             session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank,
+             segments=segments, segment_themes=segment_themes, statement_segments=statement_segments),
         theme_names_from(codebook),
     )
     out.parent.mkdir(parents=True, exist_ok=True)

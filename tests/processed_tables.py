@@ -95,3 +95,27 @@ def write_processed(folder: Path) -> Processed:
     for name, (file, table) in PROCESSED_FILES.items():
         write_table(getattr(p, name), folder / file, table)
     return p
+
+
+def with_segments(p: Processed) -> Processed:
+    """The fixture tables plus the `segments` stage's, built by its core on made-up vectors.
+
+    Each theme gets its own direction, so statements on one theme in a row form a segment.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from pipeline.segments.core import build_segments
+    from pipeline.segments.params import SegmentsParams
+
+    themes = sorted(set(p.statement_themes["theme"]))
+    theme_of = dict(zip(p.statement_themes["statement_id"], p.statement_themes["theme"], strict=True))
+    vectors = np.eye(len(themes))[[themes.index(theme_of[s]) for s in p.statements["statement_id"]]]
+    built = build_segments(
+        p.statements, vectors, p.statement_themes, themes=ThemeColumns.from_ids(THEME_IDS),
+        params=SegmentsParams(min_statements=1, smoothing_window=0, centre=False),
+    )
+    return dataclasses.replace(
+        p, segments=built.segments, segment_themes=built.segment_themes, statement_segments=built.statement_segments
+    )

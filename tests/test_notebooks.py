@@ -9,7 +9,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
-NEEDED = ("statements.csv", "statement_themes.csv", "topics.csv", "speaker_theme_counts.csv", "quote_bank.csv")
+NEEDED = ("statements.csv", "statement_themes.csv", "topics.csv", "speaker_theme_counts.csv", "quote_bank.csv",
+          "segments.csv")
 
 
 def test_there_are_at_least_three_notebooks():

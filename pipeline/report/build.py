@@ -28,6 +28,8 @@ from pipeline.explore import (
     outlier_share,
     readable,
     role_theme_shares,
+    segment_of,
+    session_segments,
     speaker_or_unattributed,
     speaker_theme_matrix,
 )
@@ -113,9 +115,12 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _where(row: pd.Series) -> str:
-    """Provenance of a quote in words: report, section, page and lines."""
-    parts = [str(row["report_id"]), str(row["section"]).replace("_", " ")]
+def _where(row: pd.Series, segment: int | None = None) -> str:
+    """Provenance of a quote in words: report, segment, section, page and lines."""
+    parts = [str(row["report_id"])]
+    if segment is not None:
+        parts.append(f"segment {segment}")
+    parts.append(str(row["section"]).replace("_", " "))
     if not pd.isna(row["page"]):
         parts.append(f"page {int(row['page'])}")
     start, end = int(row["line_start"]), int(row["line_end"])
@@ -127,6 +132,7 @@ def _where(row: pd.Series) -> str:
 def session_quotes(p: Processed, report_id: str, per_theme: int) -> list[dict[str, object]]:
     """Quotes of one session grouped by theme (codebook order, `other` last), best first."""
     qb = p.quote_bank[p.quote_bank["report_id"] == report_id]
+    segments = segment_of(p)
     groups = []
     for theme in p.share_themes:
         sub = qb[qb["theme"] == theme].sort_values(["theme_score", "statement_id"], ascending=[False, True],
@@ -134,11 +140,43 @@ def session_quotes(p: Processed, report_id: str, per_theme: int) -> list[dict[st
         if sub.empty:
             continue
         quotes = [
-            {"text": r["text"], "speaker": speaker, "role": r["role"], "where": _where(r)}
+            {"text": r["text"], "speaker": speaker, "role": r["role"],
+             "where": _where(r, segments.get(str(r["statement_id"])))}
             for (_, r), speaker in zip(sub.iterrows(), speaker_or_unattributed(sub["speaker"]), strict=True)
         ]
         groups.append({"id": theme, "name": p.theme_name(theme), "quotes": quotes})
     return groups
+
+
+def theme_colours(p: Processed) -> dict[str, str]:
+    """A colour per theme, in the order (and palette) of the stacked share charts; procedural grey."""
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    palette = matplotlib.colormaps["tab20"].colors
+    colours = {t: to_hex(palette[k % len(palette)]) for k, t in enumerate(p.share_themes)}
+    colours.update({t: "#bcccdc" for t in p.procedural})
+    return colours
+
+
+def agenda_view(p: Processed, report_id: str) -> dict[str, object]:
+    """The session's segments as a timeline (blocks as wide as their statements, coloured by theme) and a table."""
+    seg = session_segments(p, report_id)
+    colours = theme_colours(p)
+    ids = {} if p.segments is None else dict(zip(
+        p.segments.loc[p.segments["report_id"] == report_id, "segment"].astype(int),
+        p.segments.loc[p.segments["report_id"] == report_id, "theme"], strict=True))
+    blocks = [
+        {"segment": int(r.segment), "n": int(r.statements), "colour": colours.get(ids[int(r.segment)], "#829ab1"),
+         "caption": f"{int(r.segment)}. {r.theme}",
+         "title": f"{int(r.segment)}. {r.label} · {r.theme} · {int(r.statements)} statements · {r.speakers}"}
+        for r in seg.itertuples(index=False)
+    ]
+    legend = [{"name": p.theme_name(t), "colour": colours.get(t, "#829ab1")} for t in dict.fromkeys(ids.values())]
+    view = seg.rename(columns={"segment": "Segment", "lines": "Lines", "statements": "Statements",
+                               "share_of_session": "Share of session", "label": "Label", "theme": "Theme",
+                               "theme_share": "Theme share", "speakers": "Speakers (most statements first)"})
+    return {"blocks": blocks, "legend": legend, "table": table_view(view)}
 
 
 def _metadata(session: pd.Series) -> list[dict[str, str]]:
@@ -179,6 +217,7 @@ def render_session(p: Processed, report_id: str, heatmap_png: bytes, params: Rep
         heading=_session_heading(session),
         metadata=_metadata(session),
         speakers=table_view(speakers_view),
+        agenda=agenda_view(p, report_id),
         speaker_themes=table_view(matrix, index=True),
         heatmap={"src": data_uri(heatmap_png), "alt": f"Heatmap of statements per speaker and theme, {report_id}",
                  "caption": "Statements per speaker and theme (counts)."},

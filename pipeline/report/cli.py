@@ -46,6 +46,10 @@ def command(
     session_counts: Path = typer.Option(..., "--session-counts", help="session_theme_counts.csv (tables)"),
     session_shares: Path = typer.Option(..., "--session-shares", help="session_theme_shares.csv (tables)"),
     quote_bank: Path = typer.Option(..., "--quote-bank", help="quote_bank.csv (tables)"),
+    segments: Path | None = typer.Option(None, "--segments", help="segments.csv (segments); omit: no agenda"),
+    segment_themes: Path | None = typer.Option(None, "--segment-themes", help="segment_themes.csv (segments)"),
+    statement_segments: Path | None = typer.Option(None, "--statement-segments",
+                                                   help="statement_segments.csv (segments)"),
     codebook: Path = typer.Option(..., "--codebook", help="codebook YAML (theme names)"),
     params: Path = typer.Option(..., "--params", help="params.yaml (section `report`)"),
     out: Path = typer.Option(..., "--out", help="out: report folder (index.html, session pages, charts)"),
@@ -60,7 +64,8 @@ def command(
         dict(statements=statements, sessions=sessions, speakers=speakers, statement_themes=statement_themes,
              topics=topics, speaker_themes=speaker_themes, speaker_counts=speaker_counts,
              speaker_shares=speaker_shares, role_counts=role_counts, role_shares=role_shares,
-             session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank),
+             session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank,
+             segments=segments, segment_themes=segment_themes, statement_segments=statement_segments),
         theme_names_from(codebook),
     )
     files = render(p, topic_model, embeddings, embedding_ids, report_params)

@@ -1,0 +1,92 @@
+"""Where a sequence of statement vectors changes subject: penalised optimal partitioning.
+
+A report is cut into contiguous segments that minimise
+
+    sum over segments of  sum_i w_i * ||x_i - c_seg||^2   +   boundary_cost * (segments - 1)
+
+where x_i are the statements' vectors (see `sequence.py` for how they are
+prepared and how the boundary cost is set), c_seg the segment's weighted mean
+and w_i a weight per statement: the weighted within-segment scatter ("l2" in
+the change-point literature) plus a price per boundary. The number of segments
+follows from the data, not from a parameter.
+
+Exact minimum by dynamic programming over all cut points, O(n^2) with prefix
+sums (n = statements of one report; measured with speakers and 10 shuffles on
+a shared 2-core CPU: 400 statements in 0.3 s, 1,000 in 1.6 s, 3,000 in 12 s).
+Ties go to the earliest cut, so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def smooth(vectors: np.ndarray, window: int) -> np.ndarray:
+    """Each vector averaged with its `window` neighbours on either side, renormalised.
+
+    A short turn ("Thank you, Chair.") borrows the subject of what surrounds it,
+    which keeps one-line interjections from opening segments of their own.
+    """
+    if window <= 0 or len(vectors) < 2:
+        return vectors
+    n = len(vectors)
+    prefix = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+    lo = np.clip(np.arange(n) - window, 0, n)
+    hi = np.clip(np.arange(n) + window + 1, 0, n)
+    out = (prefix[hi] - prefix[lo]) / (hi - lo)[:, None]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)
+
+
+def best_cut_gain(vectors: np.ndarray, weights: np.ndarray) -> float:
+    """How much the best single cut lowers the weighted scatter of the sequence."""
+    if len(vectors) < 2:
+        return 0.0
+    cw = np.cumsum(weights)
+    cwx = np.cumsum(vectors * weights[:, None], axis=0)
+    total, wt = cwx[-1], cw[-1]
+    left, wl = cwx[:-1], cw[:-1]
+    right, wr = total - left, wt - wl
+    gain = (np.einsum("ij,ij->i", left, left) / wl + np.einsum("ij,ij->i", right, right) / wr
+            - float(total @ total) / wt)
+    return float(gain.max())
+
+
+def partition(vectors: np.ndarray, weights: np.ndarray, *, boundary_cost: float, min_size: int) -> list[int]:
+    """Start index of every segment after the first (empty: one segment).
+
+    `min_size` is the fewest statements a segment may hold (lowered to the
+    report's length when the report is shorter).
+    """
+    n = len(vectors)
+    if n < 2:
+        return []
+    min_size = max(1, min(min_size, n))
+    x = np.asarray(vectors, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    cwx = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x * w[:, None], axis=0)])
+    cwxx = np.concatenate([[0.0], np.cumsum(w * np.einsum("ij,ij->i", x, x))])
+
+    best = np.full(n + 1, np.inf)
+    best[0] = -boundary_cost  # the first segment pays no boundary
+    prev = np.zeros(n + 1, dtype=int)
+    for end in range(min_size, n + 1):
+        starts = np.arange(0, end - min_size + 1)
+        starts = starts[np.isfinite(best[starts])]
+        if len(starts) == 0:
+            continue
+        sw = cw[end] - cw[starts]
+        sx = cwx[end] - cwx[starts]
+        cost = (cwxx[end] - cwxx[starts]) - np.einsum("ij,ij->i", sx, sx) / np.where(sw > 0, sw, 1.0)
+        total = best[starts] + cost + boundary_cost
+        i = int(np.argmin(total))  # first minimum: the earliest cut wins ties
+        best[end], prev[end] = total[i], starts[i]
+    cuts: list[int] = []
+    end = n
+    while end > 0:
+        start = int(prev[end])
+        if start > 0:
+            cuts.append(start)
+        end = start
+    return sorted(cuts)

@@ -1,0 +1,153 @@
+"""The `segments` stage as one pure function: statements, vectors and themes in, the agenda tables out.
+
+Per report, statements in turn order (`seq`) are cut by `segment_sequence`;
+each segment then gets its statement range, line range, a c-TF-IDF label, its
+speakers (most statements first) and its theme: the most frequent primary
+theme among its substantive statements (procedural ones, greetings and
+logistics, only when the segment has nothing else), ties in codebook order.
+Theme shares are over substantive statements, as in every other table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import ContractError
+from pipeline.segments.labels import name_words, segment_labels
+from pipeline.segments.params import SegmentsParams
+from pipeline.segments.sequence import segment_sequence
+from pipeline.tables.counts import label_unattributed
+from pipeline.tables.themes import ThemeColumns
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Segments:
+    segments: pd.DataFrame  # contract SEGMENTS
+    segment_themes: pd.DataFrame  # contract SEGMENT_THEMES
+    statement_segments: pd.DataFrame  # contract STATEMENT_SEGMENTS
+
+
+def _check_inputs(statements: pd.DataFrame, vectors: np.ndarray, statement_themes: pd.DataFrame, source: object) -> None:
+    if len(vectors) != len(statements):
+        raise ContractError(source, f"{len(vectors)} vectors for {len(statements)} statements; rerun the embed stage")
+    themed, stated = set(statement_themes["statement_id"]), set(statements["statement_id"])
+    if themed != stated:
+        diff = sorted(stated ^ themed)
+        raise ContractError(
+            source,
+            f"statement_themes and statements differ in {len(diff)} statement(s) (first: {diff[0]}); rerun the topics stage",
+        )
+
+
+def _speakers(speakers: Sequence[str]) -> str:
+    """"; "-joined, most statements first, ties by first appearance."""
+    counts = Counter(speakers)
+    first = {s: i for i, s in reversed(list(enumerate(speakers)))}
+    return "; ".join(sorted(counts, key=lambda s: (-counts[s], first[s])))
+
+
+def _majority_theme(themes_of: Sequence[str], columns: ThemeColumns) -> tuple[str, float | None, str, int]:
+    """(theme, its share of substantive statements, "id share; ..." of them, substantive count)."""
+    procedural = set(columns.procedural)
+    substantive = [t for t in themes_of if t not in procedural]
+    rank = {t: i for i, t in enumerate(columns.columns)}
+    pool = substantive or list(themes_of)
+    counts = Counter(pool)
+    ordered = sorted(counts, key=lambda t: (-counts[t], rank.get(t, len(rank))))
+    if not substantive:
+        return ordered[0], None, "", 0
+    n = len(substantive)
+    shares = "; ".join(f"{t} {counts[t] / n:.2f}" for t in ordered)
+    return ordered[0], counts[ordered[0]] / n, shares, n
+
+
+def build_segments(
+    statements: pd.DataFrame,
+    vectors: np.ndarray,
+    statement_themes: pd.DataFrame,
+    *,
+    themes: ThemeColumns,
+    params: SegmentsParams,
+    source: object = "segments",
+) -> Segments:
+    """Every output of the stage; `vectors` row i belongs to `statements` row i."""
+    _check_inputs(statements, vectors, statement_themes, source)
+    themes.check(statement_themes["theme"], source)
+    st = statements.reset_index(drop=True).copy()
+    st["_row"] = np.arange(len(st))
+    st = st.sort_values(["report_id", "seq"], kind="mergesort").reset_index(drop=True)
+    st = st.merge(statement_themes[["statement_id", "theme"]], on="statement_id", how="left", validate="one_to_one")
+    st = label_unattributed(st)
+
+    segment_no = np.zeros(len(st), dtype=int)
+    for _, idx in st.groupby("report_id", sort=True).indices.items():
+        rows = st.loc[idx, "_row"].to_numpy()
+        segment_no[idx] = segment_sequence(
+            vectors[rows], st.loc[idx, "text"].astype(str).tolist(), params, speakers=st.loc[idx, "speaker"].tolist()
+        )
+    st["segment"] = segment_no
+
+    records, documents = [], []
+    for (report_id, seg), part in st.groupby(["report_id", "segment"], sort=True):
+        theme, share, shares, n_sub = _majority_theme(part["theme"].tolist(), themes)
+        records.append({
+            "report_id": report_id,
+            "segment": int(seg),
+            "first_statement_id": part["statement_id"].iloc[0],
+            "last_statement_id": part["statement_id"].iloc[-1],
+            "line_start": int(part["line_start"].min()),
+            "line_end": int(part["line_end"].max()),
+            "n_statements": len(part),
+            "n_substantive": n_sub,
+            "theme": theme,
+            "theme_share": share,
+            "theme_shares": shares,
+            "speakers": _speakers(part["speaker"].tolist()),
+        })
+        documents.append("\n".join(part["text"].astype(str)))
+    labels = segment_labels(
+        documents, n_words=params.label_words, ngram_max=params.label_ngram_max, stop_words=params.label_stop_words,
+        skip_words=name_words(st["speaker"]) if params.label_skip_speaker_names else (),
+    )
+    columns = ["report_id", "segment", "first_statement_id", "last_statement_id", "line_start", "line_end",
+               "n_statements", "n_substantive", "label", "theme", "theme_share", "theme_shares", "speakers"]
+    segments = pd.DataFrame(records, columns=[c for c in columns if c != "label"])
+    segments.insert(columns.index("label"), "label", labels)
+    segments["theme_share"] = segments["theme_share"].astype(float)
+
+    log.info("%d report(s) cut into %d segment(s)", st["report_id"].nunique(), len(segments))
+    return Segments(
+        segments=segments[columns],
+        segment_themes=segment_themes_long(st, themes),
+        statement_segments=st[["statement_id", "report_id", "seq", "segment"]].reset_index(drop=True),
+    )
+
+
+def segment_themes_long(st: pd.DataFrame, themes: ThemeColumns) -> pd.DataFrame:
+    """Per (report, segment, theme) that occurs: statements and share of the segment's substantive ones.
+
+    Procedural rows keep their count with an empty share, as in speaker_themes.
+    """
+    columns = ["report_id", "segment", "theme", "n_statements", "share", "n_substantive"]
+    if st.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    keys = ["report_id", "segment"]
+    counts = st.groupby([*keys, "theme"], sort=True).size().rename("n_statements").reset_index()
+    procedural = themes.is_procedural(st["theme"])
+    substantive = st[~procedural].groupby(keys).size().rename("n_substantive").reset_index()
+    out = counts.merge(substantive, on=keys, how="left")
+    out["n_substantive"] = out["n_substantive"].fillna(0).astype("int64")
+    share = out["n_statements"] / out["n_substantive"].replace(0, np.nan)
+    out["share"] = share.where(~themes.is_procedural(out["theme"]), np.nan).astype(float)
+    rank = {t: i for i, t in enumerate(themes.columns)}
+    out["_rank"] = out["theme"].map(rank)
+    out = out.sort_values([*keys, "_rank"], kind="mergesort")
+    return out[columns].reset_index(drop=True)

@@ -1,0 +1,311 @@
+"""The segments stage: agenda segments from turn order and content, on few-statement fixtures."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.contract import SEGMENT_THEMES, SEGMENTS, STATEMENT_SEGMENTS
+from pipeline.errors import ContractError
+from pipeline.segments import SegmentsParams, segment_sequence
+from pipeline.segments.boundaries import best_cut_gain, partition
+from pipeline.segments.core import build_segments
+from pipeline.segments.labels import segment_labels
+from pipeline.tableio import read_table, write_table
+from pipeline.tables.themes import ThemeColumns
+
+DIM = 64
+THEMES = ThemeColumns.from_ids(("financing", "legislation", "inequality", "procedural"))
+
+
+def blocks(sizes: list[int], *, spread: float = 0.7, seed: int = 0) -> np.ndarray:
+    """Unit vectors in blocks around random centres: cosine ~0.65 within a block, ~0 across."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for size in sizes:
+        centre = rng.normal(size=DIM)
+        centre /= np.linalg.norm(centre)
+        noise = rng.normal(size=(size, DIM)) / np.sqrt(DIM)
+        rows.append(centre + spread * noise)
+    x = np.vstack(rows)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def texts(n: int) -> list[str]:
+    return [f"statement number {i} with a few words" for i in range(n)]
+
+
+def test_three_clearly_different_blocks_give_three_segments():
+    x = blocks([10, 12, 9])
+    labels = segment_sequence(x, texts(len(x)), SegmentsParams())
+    assert labels.tolist() == [1] * 10 + [2] * 12 + [3] * 9
+
+
+def test_one_homogeneous_block_stays_one_segment():
+    for n, seed in itertools.product((10, 30, 100), range(4)):
+        x = blocks([n], seed=seed)
+        assert set(segment_sequence(x, texts(n), SegmentsParams()).tolist()) == {1}, (n, seed)
+
+
+def test_three_blocks_of_unequal_strength_among_noise():
+    """A weaker change (blocks closer together) is still found; a block's inner noise is not cut."""
+    x = blocks([15, 15, 15], spread=1.0, seed=7)
+    assert segment_sequence(x, texts(45), SegmentsParams()).tolist() == [1] * 15 + [2] * 15 + [3] * 15
+
+
+def test_a_higher_penalty_never_gives_more_segments():
+    x = blocks([8, 6, 10, 7], spread=1.2, seed=3)
+    counts = [segment_sequence(x, texts(len(x)), SegmentsParams(penalty=pen)).max() for pen in (0.1, 0.3, 1, 2, 4, 50)]
+    assert counts == sorted(counts, reverse=True)
+    assert counts[-1] == 1 and counts[0] > 1
+
+
+def test_segmentation_is_deterministic():
+    x = blocks([7, 9, 8], spread=1.0, seed=4)
+    first = segment_sequence(x, texts(len(x)), SegmentsParams())
+    for _ in range(3):
+        assert np.array_equal(segment_sequence(x.copy(), texts(len(x)), SegmentsParams()), first)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_reports_of_one_and_two_statements_are_one_segment(n):
+    assert segment_sequence(blocks([n]), texts(n), SegmentsParams()).tolist() == [1] * n
+    assert segment_sequence(np.zeros((0, DIM)), [], SegmentsParams()).tolist() == []
+
+
+def test_partition_is_the_exact_optimum():
+    """Against brute force over every set of cut points, on a short sequence."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(9, 4))
+    w = rng.uniform(0.5, 2.0, size=9)
+    min_size = 2
+    beta = 0.5 * best_cut_gain(x, w)
+
+    def cost(cuts: tuple[int, ...]) -> float:
+        edges = (0, *cuts, 9)
+        total = beta * len(cuts)
+        for a, b in itertools.pairwise(edges):
+            if b - a < min_size:
+                return np.inf
+            c = (w[a:b, None] * x[a:b]).sum(0) / w[a:b].sum()
+            total += float((w[a:b] * ((x[a:b] - c) ** 2).sum(1)).sum())
+        return total
+
+    candidates = [c for k in range(5) for c in itertools.combinations(range(1, 9), k)]
+    best = min(candidates, key=cost)
+    got = tuple(partition(x, w, boundary_cost=beta, min_size=min_size))
+    assert cost(got) == pytest.approx(cost(best))
+
+
+def test_vectors_and_speakers_must_match_statements():
+    with pytest.raises(ValueError, match="3 vectors for 2 statements"):
+        segment_sequence(blocks([3]), texts(2), SegmentsParams())
+    with pytest.raises(ValueError, match="2 speakers for 3 statements"):
+        segment_sequence(blocks([3]), texts(3), SegmentsParams(), speakers=["a", "b"])
+
+
+def test_turn_taking_counts_beside_content():
+    """Same subject throughout, but one panel speaks, then another: a boundary with speakers, none without."""
+    x = blocks([40], seed=2)
+    speakers = [("Ana", "Bea")[i % 2] for i in range(20)] + [("Cid", "Dia")[i % 2] for i in range(20)]
+    with_speakers = segment_sequence(x, texts(40), SegmentsParams(speaker_weight=1.0), speakers=speakers)
+    assert with_speakers.tolist() == [1] * 20 + [2] * 20
+    assert set(segment_sequence(x, texts(40), SegmentsParams(speaker_weight=0.0), speakers=speakers).tolist()) == {1}
+    one_voice = segment_sequence(x, texts(40), SegmentsParams(speaker_weight=1.0), speakers=["Ana"] * 40)
+    assert set(one_voice.tolist()) == {1}
+
+
+@pytest.mark.parametrize("bad", [{"penalty": -1}, {"min_statements": 0}, {"smoothing_window": -1}, {"shuffles": 0},
+                                 {"seed": 1.5}, {"speaker_weight": -0.1}, {"centre": "yes"}, {"label_stop_words": "french"},
+                                 {"label_skip_speaker_names": 1}])
+def test_bad_params_are_refused_by_name(bad):
+    with pytest.raises(ValueError, match=f"segments.{next(iter(bad))}"):
+        SegmentsParams(**bad)
+
+
+def test_params_yaml_section_loads():
+    from pipeline.params import section_from_dict
+
+    raw = yaml.safe_load(open("params.yaml", encoding="utf-8"))["segments"]
+    assert isinstance(section_from_dict(raw, SegmentsParams), SegmentsParams)
+
+
+def test_labels_name_what_sets_a_segment_apart():
+    docs = ["Credit unions and cooperative banks lend to members. Credit is scarce.",
+            "The new law on cooperatives passed parliament; the law needs rules.",
+            "Thank you all, credit to the organisers."]
+    labels = segment_labels(docs, n_words=2, ngram_max=1, stop_words="english")
+    assert labels[0].split(", ")[0] == "credit"
+    assert labels[1].split(", ")[0] == "law"
+    assert segment_labels(["1 2 3", "4 5"], n_words=3, ngram_max=2, stop_words="english") == ["", ""]
+
+
+def test_labels_leave_speakers_names_out():
+    from pipeline.segments.labels import name_words
+
+    docs = ["Thank you, Ms Shin. Masks and protective equipment are made at home.",
+            "Thank you, Ms Shin. Dairy farmers and milk quotas need support."]
+    skip = name_words(["Ms. Jenny Shin", "The Chair (Hon. Anthony Rota)"])
+    assert {"shin", "jenny", "chair", "rota"} <= skip
+    labels = segment_labels(docs, n_words=3, ngram_max=1, stop_words="english", skip_words=skip)
+    assert all("shin" not in label for label in labels)
+    assert "masks" in labels[0] and "dairy" in labels[1]
+
+
+# --- build_segments: the tables -------------------------------------------------------------------
+
+def _statements(rows: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(report_id, speaker, theme) per statement, in turn order."""
+    seq = pd.Series([r[0] for r in rows]).groupby([r[0] for r in rows]).cumcount() + 1
+    ids = [f"{r[0]}:{s:04d}" for r, s in zip(rows, seq, strict=True)]
+    st = pd.DataFrame({
+        "report_id": [r[0] for r in rows], "statement_id": ids, "seq": seq.astype(int), "section": "key_points",
+        "speaker": [r[1] for r in rows], "role": "panelist", "speaker_label": [r[1] for r in rows],
+        "text": [f"words about {r[2]} number {i}" for i, r in enumerate(rows)],
+        "line_start": [10 * (i + 1) for i in range(len(rows))], "line_end": [10 * (i + 1) + 2 for i in range(len(rows))],
+        "page": pd.array([pd.NA] * len(rows), dtype="Int64"),
+    })
+    themed = st[["statement_id", "report_id", "speaker", "role", "section", "text"]].assign(
+        topic=0, topic_label="0_x", theme=[r[2] for r in rows], theme_score=0.9, themes=[r[2] for r in rows])
+    return st, themed
+
+
+ROWS = (
+    [("r1", "Ana", "procedural")] + [("r1", "Bea", "financing")] * 3 + [("r1", "Ana", "financing")] * 2
+    + [("r1", "Cid", "legislation")] * 4 + [("r1", "Bea", "legislation")] + [("r1", "Bea", "procedural")]
+    + [("r2", "", "inequality")] * 2
+)
+
+
+@pytest.fixture()
+def built():
+    st, themed = _statements(ROWS)
+    # one direction per block of turns: r1 statements 0-5 and 6-11, r2 its own
+    block = [0] * 6 + [1] * 6 + [2] * 2
+    vectors = np.eye(3)[block] + 0.01 * np.random.default_rng(0).normal(size=(len(block), 3))
+    params = SegmentsParams(min_statements=2, smoothing_window=0, centre=False)
+    # shuffled rows: the stage orders by report and seq itself
+    order = np.random.default_rng(1).permutation(len(st))
+    return build_segments(st.iloc[order], vectors[order], themed, themes=THEMES, params=params)
+
+
+def test_segments_table_follows_turn_order(built):
+    seg = built.segments
+    assert seg[["report_id", "segment", "n_statements"]].values.tolist() == [["r1", 1, 6], ["r1", 2, 6], ["r2", 1, 2]]
+    first = seg.iloc[0]
+    assert (first["first_statement_id"], first["last_statement_id"]) == ("r1:0001", "r1:0006")
+    assert (first["line_start"], first["line_end"]) == (10, 62)
+
+
+def test_segment_theme_is_the_substantive_majority_and_speakers_most_first(built):
+    seg = built.segments.set_index(["report_id", "segment"])
+    one = seg.loc[("r1", 1)]
+    assert one["theme"] == "financing" and one["theme_share"] == 1.0 and one["n_substantive"] == 5
+    assert one["speakers"] == "Ana; Bea"  # 3 each: Ana spoke first
+    two = seg.loc[("r1", 2)]
+    assert two["theme"] == "legislation" and two["speakers"] == "Cid; Bea"
+    assert two["theme_shares"] == "legislation 1.00"
+    assert seg.loc[("r2", 1)]["speakers"] == "(unattributed)"
+
+
+def test_segment_themes_keep_procedural_apart(built):
+    st = built.segment_themes
+    proc = st[st["theme"] == "procedural"]
+    assert proc["share"].isna().all() and proc["n_statements"].sum() == 2
+    shares = st[st["theme"] != "procedural"].groupby(["report_id", "segment"])["share"].sum()
+    assert np.allclose(shares, 1.0)
+    assert st["n_statements"].sum() == len(ROWS)
+
+
+def test_every_statement_gets_its_segment(built):
+    ss = built.statement_segments
+    assert len(ss) == len(ROWS) and ss["statement_id"].is_unique
+    assert ss.loc[ss["statement_id"] == "r1:0007", "segment"].item() == 2
+
+
+def test_tables_round_trip_byte_identical(built, tmp_path):
+    for table, df in ((SEGMENTS, built.segments), (SEGMENT_THEMES, built.segment_themes),
+                      (STATEMENT_SEGMENTS, built.statement_segments)):
+        write_table(df, tmp_path / "a.csv", table)
+        back = read_table(tmp_path / "a.csv", table)
+        write_table(back, tmp_path / "b.csv", table)
+        assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_only_procedural_segment_has_no_share():
+    st, themed = _statements([("r1", "Ana", "procedural")] * 2)
+    out = build_segments(st, blocks([2]), themed, themes=THEMES, params=SegmentsParams())
+    row = out.segments.iloc[0]
+    assert row["theme"] == "procedural" and pd.isna(row["theme_share"]) and row["theme_shares"] == ""
+
+
+def test_mismatched_inputs_are_named():
+    st, themed = _statements(ROWS)
+    with pytest.raises(ContractError, match="vectors for"):
+        build_segments(st, np.zeros((3, 3)), themed, themes=THEMES, params=SegmentsParams(), source="x.csv")
+    with pytest.raises(ContractError, match="rerun the topics stage"):
+        build_segments(st, np.zeros((len(st), 3)), themed.iloc[1:], themes=THEMES, params=SegmentsParams())
+
+
+# --- the views: report, workbook, notebook helper ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def processed():
+    from processed_tables import make_processed, with_segments
+
+    return with_segments(make_processed())
+
+
+def test_session_segments_view(processed):
+    from pipeline.explore import session_segments
+
+    view = session_segments(processed, "r1")
+    assert view["segment"].tolist() == list(range(1, len(view) + 1))
+    assert view["statements"].sum() == (processed.statements["report_id"] == "r1").sum()
+    assert view["share_of_session"].sum() == pytest.approx(1.0)
+
+
+def test_report_page_shows_the_timeline_and_each_quotes_segment(processed):
+    from pipeline.report.build import ReportParams, render_report
+
+    ids = sorted(processed.statement_themes["statement_id"])
+    emb = np.random.default_rng(0).normal(size=(len(ids), 4))
+    files = render_report(processed, None, emb, {s: i for i, s in enumerate(ids)}, ReportParams())
+    page = files["session-r1.html"].decode("utf-8")
+    n = len(processed.segments[processed.segments["report_id"] == "r1"])
+    assert page.count('class="segment"') == n and 'id="agenda-table"' in page
+    assert re.search(r"r1 · segment \d+ · ", page)
+
+
+def test_workbook_has_segment_sheets_and_column(processed):
+    from pipeline.export import ExportParams, sheets
+
+    out = sheets(processed)
+    assert {"Segments", "Segment × theme"} <= set(out)
+    assert out["Statements"]["segment"].notna().all() and "segment" in out["Quote bank"].columns
+
+
+def test_views_work_without_the_segments_stage():
+    from processed_tables import make_processed
+
+    from pipeline.explore import session_segments
+    from pipeline.export import sheets
+
+    p = make_processed()
+    assert session_segments(p, "r1").empty
+    assert "Segments" not in sheets(p) and "segment" not in sheets(p)["Statements"].columns
+
+
+def test_dvc_stage_lists_its_inputs_params_and_outputs(repo_root):
+    stages = yaml.safe_load((repo_root / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    stage = stages["segments"]
+    assert stage["params"] == ["segments"]
+    assert {"pipeline/segments", "pipeline/tables", "pipeline/contract.py", "data/processed/embeddings.npy",
+            "data/processed/statement_themes.csv"} <= set(stage["deps"])
+    for out in stage["outs"]:
+        assert out in stages["report"]["deps"] and out in stages["export"]["deps"]
