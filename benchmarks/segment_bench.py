@@ -1,0 +1,245 @@
+"""Segment benchmark: speaker turns of real committee meetings in layouts the sample never had.
+
+    .venv/bin/python -m benchmarks.segment_bench [--limit N] [--layouts paragraphs,hearing,vtt]
+
+The 36 meetings of ../shared/corpora/qmsum_committee (QMSum: Canadian House of
+Commons COVID-19 committee, Welsh Assembly education committee) carry a gold
+speaker label for every utterance. Each meeting is rendered as a user would
+receive it, in layouts of our own:
+
+* `paragraphs` (.txt): one paragraph per utterance, "Label: text", blank lines between;
+* `hearing` (.txt): a hearing record: the label on its own line ("Mr. X (Riding, Party):",
+  "The Chair (Hon. Y (Riding, Lib.)):", "Lynne Neagle AM:"), then the utterance wrapped at
+  78 columns;
+* `vtt` (.vtt): a call transcript: every utterance cut into short cues of 12 words,
+  each cue "Label: words" (as Zoom writes them), one after the other;
+
+written to a temporary folder and segmented by the real stage (readers, then
+`segment_folder`, params.yaml `segment`). Printed per layout:
+
+* right person: share of utterances all of whose statements (the statements holding any of
+  its lines) name the gold person. The gold person is the label without its
+  title, post-nominal and parenthesised riding/party; a bare "The Chair" is the
+  person the first "The Chair (...)" label of the meeting names; "The Acting
+  Chair (Mrs. X)" is X. This reading of the gold is written here, apart from
+  the segmenter's own rules;
+* statements per utterance;
+* text lost: words of utterances that no statement holds (word multiset difference).
+
+Empty utterances (a few in QMSum) are left out of the rendering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import tempfile
+import textwrap
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+# ../shared beside the repository (a fresh clone); a git worktree sits one level deeper.
+DEFAULT_CORPUS = next(
+    (p / "shared" / "corpora" / "qmsum_committee" for p in (REPO.parent, REPO.parent.parent) if (p / "shared").is_dir()),
+    REPO.parent / "shared" / "corpora" / "qmsum_committee",
+)
+LAYOUTS = ("paragraphs", "hearing", "vtt")
+CUE_WORDS = 12
+
+log = logging.getLogger("benchmarks.segment_bench")
+
+_GOLD_TITLES = {"hon", "right", "the", "honourable", "mr", "mrs", "ms", "dr", "professor", "prof"}
+_GOLD_POSTNOMINALS = {"am", "ms", "mp", "mla", "msp"}
+
+
+@dataclass(frozen=True)
+class Utterance:
+    label: str
+    person: str
+    text: str
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+def _strip_parens(label: str) -> tuple[str, str]:
+    """'The Chair (Hon. A (B, Lib.))' -> ('The Chair', 'Hon. A (B, Lib.)')."""
+    start = label.find("(")
+    if start < 0:
+        return label.strip(), ""
+    depth, inner = 0, ""
+    for i in range(start, len(label)):
+        depth += {"(": 1, ")": -1}.get(label[i], 0)
+        if depth == 0:
+            inner = label[start + 1 : i]
+            break
+    return label[:start].strip(), inner.strip()
+
+
+def _bare_person(name: str) -> str:
+    words = [w for w in name.replace(".", ". ").split()]
+    while words and _fold(words[0]).strip(".") in _GOLD_TITLES:
+        words = words[1:]
+    while len(words) > 1 and _fold(words[-1]).strip(".") in _GOLD_POSTNOMINALS:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def gold_utterances(meeting: dict) -> list[Utterance]:
+    """Utterances with the gold person (see the module docstring)."""
+    chairs: dict[str, str] = {}
+    out: list[Utterance] = []
+    for item in meeting["meeting_transcripts"]:
+        label, text = " ".join(item["speaker"].split()), " ".join(item["content"].split())
+        if not text:
+            continue
+        head, inner = _strip_parens(label)
+        if "chair" in _fold(head).split():
+            role = _fold(head)
+            if inner:
+                chairs.setdefault(role, _bare_person(_strip_parens(inner)[0]))
+            person = chairs.get(role, "")
+        else:
+            person = _bare_person(head)
+        out.append(Utterance(label, person, text))
+    return out
+
+
+def render(utterances: list[Utterance], layout: str, title: str) -> tuple[str, list[tuple[int, int]]]:
+    """The document text and, per utterance, its (first, last) line number (1-based)."""
+    lines: list[str] = []
+    spans: list[tuple[int, int]] = []
+    if layout == "vtt":
+        lines += ["WEBVTT", ""]
+        cue = 0
+        for u in utterances:
+            words = u.text.split()
+            first = len(lines) + 3
+            for i in range(0, len(words), CUE_WORDS):
+                cue += 1
+                start, end = (cue - 1) * 3.0, cue * 3.0
+                lines += [str(cue), f"{_ts(start)} --> {_ts(end)}", f"{u.label}: {' '.join(words[i:i + CUE_WORDS])}", ""]
+            spans.append((first, len(lines) - 1))
+        return "\n".join(lines) + "\n", spans
+    lines += [title, ""]
+    for u in utterances:
+        if layout == "paragraphs":
+            lines.append(f"{u.label}: {u.text}")
+            spans.append((len(lines), len(lines)))
+        else:
+            lines.append(f"{u.label}:")
+            first = len(lines) + 1
+            lines += textwrap.wrap(u.text, 78, break_long_words=False, break_on_hyphens=False)
+            spans.append((first, len(lines)))
+        lines.append("")
+    return "\n".join(lines) + "\n", spans
+
+
+def _ts(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+@dataclass
+class Score:
+    utterances: int = 0
+    right: int = 0
+    statements: int = 0
+    words: int = 0
+    lost_words: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: Score) -> None:
+        for name in ("utterances", "right", "statements", "words", "lost_words"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def score(utterances: list[Utterance], spans: list[tuple[int, int]], statements) -> Score:
+    by_line: dict[int, list[int]] = {}
+    rows = list(statements.itertuples())
+    for index, row in enumerate(rows):
+        for n in str(row.source_lines).split():
+            by_line.setdefault(int(n), []).append(index)
+    result = Score(utterances=len(utterances), statements=len(rows))
+    for u, (first, last) in zip(utterances, spans):
+        held = sorted({i for n in range(first, last + 1) for i in by_line.get(n, [])})
+        if held and all(_fold(rows[i].speaker) == _fold(u.person) for i in held):
+            result.right += 1
+        words = Counter(u.text.split())
+        kept = Counter(w for i in held for w in str(rows[i].text).split())
+        result.words += sum(words.values())
+        result.lost_words += sum((words - kept).values())
+    return result
+
+
+def run(corpus: Path, layouts: tuple[str, ...], limit: int | None) -> dict[str, Score]:
+    import spacy
+
+    from pipeline.params import load_section
+    from pipeline.segment.cli import segment_folder
+    from pipeline.segment.segmenter import SegmentParams
+
+    params = load_section(REPO / "params.yaml", "segment", SegmentParams)
+    nlp = spacy.load(params.spacy_model)
+    paths = sorted(corpus.glob("*.json"))[:limit]
+    if not paths:
+        raise SystemExit(f"error: {corpus}: no meeting (*.json) found")
+    scores = {layout: Score() for layout in layouts}
+    for layout in layouts:
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            rendered = {}
+            for path in paths:
+                utterances = gold_utterances(json.loads(path.read_text(encoding="utf-8")))
+                title = f"Committee meeting {path.stem.replace('_', ' ')}"
+                text, spans = render(utterances, layout, title)
+                suffix = ".vtt" if layout == "vtt" else ".txt"
+                (Path(tmp) / f"{path.stem}{suffix}").write_text(text, encoding="utf-8")
+                rendered[path.stem] = (utterances, spans)
+            results, errors = segment_folder(Path(tmp), params, nlp)
+            for problem in errors.itertuples():
+                log.warning("%s: %s", problem.file, problem.problem)
+            for result in results:
+                report_id = str(result.statements["report_id"].iloc[0]) if len(result.statements) else ""
+                utterances, spans = rendered[report_id]
+                scores[layout].add(score(utterances, spans, result.statements))
+        scores[layout].seconds = time.perf_counter() - started
+    return scores
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--layouts", default=",".join(LAYOUTS))
+    parser.add_argument("--limit", type=int, default=None, help="first N meetings only")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    layouts = tuple(x for x in args.layouts.split(",") if x)
+    unknown = set(layouts) - set(LAYOUTS)
+    if unknown:
+        raise SystemExit(f"error: --layouts: unknown {sorted(unknown)}; known: {', '.join(LAYOUTS)}")
+    scores = run(args.corpus, layouts, args.limit)
+    print(f"| Layout | Utterances | Right person | Statements per utterance | Words lost | Seconds |")
+    print("|---|---|---|---|---|---|")
+    for layout, s in scores.items():
+        right = s.right / s.utterances if s.utterances else 0.0
+        per = s.statements / s.utterances if s.utterances else 0.0
+        print(f"| {layout} | {s.utterances} | {right:.1%} | {per:.3f} | {s.lost_words} of {s.words} | {s.seconds:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
