@@ -22,12 +22,13 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.contract import DROPPED_LINES, SESSIONS, SPEAKERS, STATEMENTS
 from pipeline.errors import InputError
 from pipeline.segment.furniture import find_furniture
-from pipeline.segment.header import Header, field_kind, parse_header
+from pipeline.segment.header import field_kind, parse_header
+from pipeline.segment.identity import Identities, Speaker
+from pipeline.segment.labels import DEFAULT_LABEL_ROLES, parse_label, role_words
 from pipeline.segment.lines import SourceLine
-from pipeline.segment.names import Person, Roster, clean_name, has_name_shape
+from pipeline.segment.names import Roster, has_name_shape
 from pipeline.segment.normalise import (
     collapse_spaces,
     ends_sentence,
@@ -37,12 +38,29 @@ from pipeline.segment.normalise import (
     strip_inline_markup,
 )
 from pipeline.segment.sections import heading_section
-from pipeline.segment.turns import NameJudge, Turn, chat_turn, inline_turns, label_only
+from pipeline.segment.tables import Piece, attribute, dropped_table, session_table, speakers_table, statements_table
+from pipeline.segment.turns import NameJudge, Turn, chat_turn, inline_turns, label_only, split_who_and_verb
 
 log = logging.getLogger(__name__)
 
-AUDIENCE_SECTIONS = frozenset({"audience_comments", "spoken_comments"})
 _SPACY_WINDOW = 300
+# A line this long is body text, never a header line (the header ends before it).
+_MAX_HEADER_WORDS = 40
+# A name wrapped before its colon: at most this many words on the first line.
+_MAX_WRAPPED_NAME_WORDS = 5
+
+
+@dataclass(frozen=True)
+class LabelRoles:
+    """Role words of speaker labels, per session role (params.yaml `segment.label_roles`)."""
+
+    moderator: tuple[str, ...] = DEFAULT_LABEL_ROLES["moderator"]
+    keynote: tuple[str, ...] = DEFAULT_LABEL_ROLES["keynote"]
+    panelist: tuple[str, ...] = DEFAULT_LABEL_ROLES["panelist"]
+    other: tuple[str, ...] = ()
+
+    def words(self) -> dict[str, str]:
+        return role_words({"moderator": self.moderator, "keynote": self.keynote, "panelist": self.panelist, "other": self.other})
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,7 @@ class SegmentParams:
     fuzzy_threshold: float = 0.85
     min_footer_repeats: int = 2
     footer_similarity: float = 0.8
+    label_roles: LabelRoles = field(default_factory=LabelRoles)
 
     def __post_init__(self) -> None:
         if self.on_error not in ("fail", "skip"):
@@ -86,21 +105,11 @@ class _Open:
     parts: list[str]
     lines: list[int]
     page: int | None
-    speaker_set_by_line: bool = False
+    labelled: str = ""  # the label that opened an unbulleted "Name: text" statement
 
     @property
     def text(self) -> str:
         return collapse_spaces(strip_inline_markup(" ".join(self.parts)))
-
-
-@dataclass
-class _Piece:
-    who: str
-    chat: bool
-    section: str
-    text: str
-    lines: tuple[int, ...]
-    page: int | None
 
 
 @dataclass
@@ -109,13 +118,14 @@ class _Walk:
 
     judge: NameJudge
     nlp: Any
+    identities: Identities
     section: str = "other"
     speaker: str = ""
     open: _Open | None = None
     blank_gap: bool = False
     last_page: int | None = None
     break_gap: bool = False
-    pieces: list[_Piece] = field(default_factory=list)
+    pieces: list[Piece] = field(default_factory=list)
     dropped: dict[int, str] = field(default_factory=dict)
     line_texts: dict[int, str] = field(default_factory=dict)
 
@@ -130,12 +140,14 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
     )
     content = [line for line in lines if line.line_no not in furniture.reasons]
     pages = furniture.pages
-    blind_judge = NameJudge(nlp, Roster(()))
+    roles = params.label_roles.words()
+    blind_judge = NameJudge(nlp, Roster(()), roles)
     header, body_start = parse_header(content, lambda text: _is_body_start(text, blind_judge))
     roster = Roster(header.people, fuzzy_threshold=params.fuzzy_threshold)
-    judge = NameJudge(nlp, roster)
+    judge = NameJudge(nlp, roster, roles)
+    identities = Identities(judge, roster)
 
-    walk = _Walk(judge=judge, nlp=nlp, line_texts={line.line_no: line.text for line in lines})
+    walk = _Walk(judge=judge, nlp=nlp, identities=identities, line_texts={line.line_no: line.text for line in lines})
     walk.dropped.update(header.reasons)
     first_body_line = content[body_start].line_no if body_start < len(content) else None
     for line in lines:
@@ -148,10 +160,21 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
         _step(walk, line, furniture.reasons.get(line.line_no), pages.get(line.line_no))
     _close(walk)
 
-    if not any(p.who for p in walk.pieces):
+    if not any(p.speaker.who for p in walk.pieces):
         raise InputError(report_id, "no recognisable speaker (no 'Name:' label, 'From Name:' line or header roster)")
     log.debug("%s: %d statements, %d dropped lines", report_id, len(walk.pieces), len(walk.dropped))
-    return _tables(report_id, header, roster, walk, pages)
+    people = attribute(walk.pieces, roster, identities)
+    statements = statements_table(report_id, walk.pieces, people)
+    return SegmentedReport(
+        statements=statements,
+        session=session_table(report_id, header),
+        speakers=speakers_table(report_id, roster, statements, people),
+        dropped=dropped_table(report_id, walk.dropped, walk.line_texts, pages),
+        statement_lines=tuple(piece.lines for piece in walk.pieces),
+    )
+
+
+_SHAPE_ROLES = role_words(DEFAULT_LABEL_ROLES)
 
 
 def _protected_shape(text: str) -> bool:
@@ -161,6 +184,9 @@ def _protected_shape(text: str) -> bool:
         return True
     if ":" in body:
         who = body.split(":", 1)[0].strip()
+        label = parse_label(who, _SHAPE_ROLES)
+        if label is not None and (not label.name or has_name_shape(label.name)):
+            return True
         return has_name_shape(who) or fold(who).startswith(("from ", "de "))
     return False
 
@@ -170,6 +196,8 @@ def _is_body_start(text: str, judge: NameJudge) -> bool:
         return True
     if field_kind(text) is not None:
         return False
+    if len(text.split()) > _MAX_HEADER_WORDS:
+        return True
     if label_only(text, judge) or chat_turn(text, judge):
         return True
     turns = inline_turns(strip_bullet(text)[1], judge)
@@ -197,7 +225,7 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
         walk.section, walk.speaker = section, ""
         walk.dropped[line.line_no] = "heading"
         return
-    label = label_only(text, judge)
+    label = _wrapped_label(walk, text) or label_only(text, judge)
     if label is not None:
         _close(walk)
         walk.speaker = label
@@ -210,19 +238,78 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
         _reset_gaps(walk)
         return
     bulleted, body = strip_bullet(text)
+    if not bulleted and _same_speaker_goes_on(walk, body, line.line_no):
+        return
     if not bulleted and walk.open is not None and _continues(walk, body):
         walk.open.parts.append(body)
         walk.open.lines.append(line.line_no)
         _reset_gaps(walk)
         return
     _close(walk)
+    labelled = ""
     if not bulleted:
         first = inline_turns(body, judge)[0]
         if first.who:
             # An unbulleted "Name: text" paragraph: that person keeps the floor for what follows.
-            walk.speaker = first.who
-    walk.open = _Open(walk.speaker, False, bulleted, walk.section, [body], [line.line_no], page)
+            walk.speaker = labelled = first.who
+    walk.open = _Open(walk.speaker, False, bulleted, walk.section, [body], [line.line_no], page, labelled)
     _reset_gaps(walk)
+
+
+def _wrapped_label(walk: _Walk, text: str) -> str | None:
+    """A name wrapped over two lines before its colon ('María Guadalupe Echeverría' / 'Santoyo:').
+
+    The first line ended the open statement (or opened one of its own); it
+    moves into the label when it is a short name-shaped line and both lines
+    together name a person. Returns the whole label, or None.
+    """
+    current = walk.open
+    bulleted, body = strip_bullet(text)
+    if bulleted or current is None or current.chat or not body.endswith(":") or ":" in body[:-1]:
+        return None
+    if current.bulleted and len(current.parts) == 1:
+        return None  # the bullet's own text is no name line
+    alone = walk.judge.label(split_who_and_verb(body[:-1].strip()))
+    if alone is not None and (not alone.name or len(alone.name.split()) >= 2):
+        return None  # a whole label by itself ('Maude Brossard:', 'The Chair:')
+    last = current.parts[-1]
+    words = last.split()
+    if len(words) > _MAX_WRAPPED_NAME_WORDS or ends_sentence(last) or ":" in last or not has_name_shape(last):
+        return None
+    joined = split_who_and_verb(f"{last} {body[:-1].strip()}")
+    label = walk.judge.label(joined)
+    if label is None or not label.name or len(label.name.split()) < 2:
+        return None
+    current.parts.pop()
+    walk.dropped[current.lines.pop()] = "speaker_label"
+    if not current.parts:
+        walk.open = None
+    return joined
+
+
+def _same_speaker_goes_on(walk: _Walk, body: str, line_no: int) -> bool:
+    """A call transcript's next cue 'Name: more' of the speaker who has the floor continues their turn.
+
+    Only right after the open unbulleted 'Name: text' statement (no blank line,
+    no page break): consecutive cues of one speaker are one statement.
+    """
+    current = walk.open
+    if current is None or current.chat or current.bulleted or not current.labelled:
+        return False
+    if walk.blank_gap or walk.break_gap:
+        return False
+    first = inline_turns(body, walk.judge)[0]
+    if not first.who:
+        return False
+    same = collapse_spaces(first.who) == collapse_spaces(current.labelled) or (
+        walk.identities.key(first.who) == walk.identities.key(current.labelled)
+    )
+    if not same:
+        return False
+    current.parts.append(body.split(":", 1)[1].strip())
+    current.lines.append(line_no)
+    _reset_gaps(walk)
+    return True
 
 
 def _reset_gaps(walk: _Walk) -> None:
@@ -265,136 +352,7 @@ def _close(walk: _Walk) -> None:
         return
     for i, turn in enumerate(turns):
         who = turn.who or (current.who if i == 0 else "")
-        walk.pieces.append(_Piece(who, current.chat, current.section, turn.text, tuple(current.lines), current.page))
+        speaker = walk.identities.speaker(who) if who else Speaker("", "")
+        walk.pieces.append(Piece(speaker, current.chat, current.section, turn.text, tuple(current.lines), current.page))
 
 
-def _tables(report_id: str, header: Header, roster: Roster, walk: _Walk, pages: dict[int, int | None]) -> SegmentedReport:
-    people = _attribute(walk.pieces, roster)
-    statements = []
-    for seq, (piece, (speaker, role)) in enumerate(zip(walk.pieces, people), start=1):
-        statements.append(
-            {
-                "report_id": report_id,
-                "statement_id": f"{report_id}:{seq:04d}",
-                "seq": seq,
-                "section": piece.section,
-                "speaker": speaker,
-                "role": role,
-                "speaker_label": collapse_spaces(piece.who),
-                "text": piece.text,
-                "line_start": min(piece.lines),
-                "line_end": max(piece.lines),
-                "page": piece.page,
-                "source_lines": " ".join(str(n) for n in piece.lines),
-            }
-        )
-    statements_df = pd.DataFrame(statements, columns=[*STATEMENTS.column_names, "source_lines"])
-    statements_df["page"] = statements_df["page"].astype("Int64")
-    dropped_df = pd.DataFrame(
-        [
-            {"report_id": report_id, "line_no": n, "page": pages.get(n), "reason": reason, "text": text}
-            for n, reason, text in _dropped_rows(walk)
-        ],
-        columns=DROPPED_LINES.column_names,
-    )
-    dropped_df["page"] = dropped_df["page"].astype("Int64")
-    return SegmentedReport(
-        statements=statements_df,
-        session=_session_table(report_id, header),
-        speakers=_speakers_table(report_id, roster, statements_df),
-        dropped=dropped_df,
-        statement_lines=tuple(piece.lines for piece in walk.pieces),
-    )
-
-
-def _dropped_rows(walk: _Walk) -> list[tuple[int, str, str]]:
-    texts = walk.line_texts
-    return [(n, reason, texts.get(n, "")) for n, reason in sorted(walk.dropped.items())]
-
-
-def _attribute(pieces: list[_Piece], roster: Roster) -> list[tuple[str, str]]:
-    """(speaker, role) per piece: the header person and role, else the cleaned name as audience or other.
-
-    A person outside the header is `audience` when any of their statements is a
-    chat line or sits in an audience section, else `other`. Unattributed
-    statements are `audience` in audience sections and `other` elsewhere.
-    """
-    resolved: list[tuple[str, Person | None]] = []
-    audience_names: set[str] = set()
-    for piece in pieces:
-        if not piece.who:
-            resolved.append(("", None))
-            continue
-        person = roster.resolve(piece.who)
-        name = person.name if person else clean_name(piece.who)
-        resolved.append((name, person))
-        if person is None and (piece.chat or piece.section in AUDIENCE_SECTIONS):
-            audience_names.add(fold(name))
-    out: list[tuple[str, str]] = []
-    for piece, (name, person) in zip(pieces, resolved):
-        if person is not None:
-            out.append((person.name, person.role))
-        elif not name:
-            out.append(("", "audience" if piece.section in AUDIENCE_SECTIONS else "other"))
-        else:
-            out.append((name, "audience" if fold(name) in audience_names else "other"))
-    return _merge_spellings(out)
-
-
-def _merge_spellings(attributed: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """People outside the header written with different case/accents get the first spelling seen."""
-    first: dict[str, str] = {}
-    merged = []
-    for name, role in attributed:
-        key = fold(name)
-        first.setdefault(key, name)
-        merged.append((first[key], role))
-    return merged
-
-
-def _session_table(report_id: str, header: Header) -> pd.DataFrame:
-    row = {
-        "report_id": report_id,
-        "series": header.series,
-        "session": header.session,
-        "date": header.date,
-        "start_time": header.start_time,
-        "end_time": header.end_time,
-        "title": header.title,
-        "moderator": "; ".join(header.names("moderator")),
-        "keynotes": "; ".join(header.names("keynote")),
-        "panelists": "; ".join(header.names("panelist")),
-        "panelist_affiliations": "; ".join(p.affiliation for p in header.people if p.role == "panelist"),
-        "participants_zoom": header.participants_zoom,
-        "facebook_views": header.facebook_views,
-        "people_reached": header.people_reached,
-        "event": header.event,
-    }
-    df = pd.DataFrame([row], columns=[*SESSIONS.column_names, "event"])
-    for col in ("session", "participants_zoom", "facebook_views", "people_reached"):
-        df[col] = df[col].astype("Int64")
-    return df
-
-
-def _speakers_table(report_id: str, roster: Roster, statements: pd.DataFrame) -> pd.DataFrame:
-    """One row per person: everyone in the header (even silent) and everyone who speaks."""
-    rows: dict[str, dict[str, object]] = {}
-    for person in roster.people:
-        rows[person.name] = {
-            "report_id": report_id,
-            "speaker": person.name,
-            "role": person.role,
-            "affiliation": person.affiliation,
-            "aliases": set(),
-            "n_statements": 0,
-        }
-    for record in statements[statements["speaker"] != ""].itertuples():
-        row = rows.setdefault(
-            record.speaker,
-            {"report_id": report_id, "speaker": record.speaker, "role": record.role, "affiliation": "", "aliases": set(), "n_statements": 0},
-        )
-        row["aliases"].add(record.speaker_label)  # type: ignore[union-attr]
-        row["n_statements"] = int(row["n_statements"]) + 1  # type: ignore[call-overload]
-    for row in rows.values():
-        row["aliases"] = "; ".join(sorted(row["aliases"]))  # type: ignore[arg-type]
-    return pd.DataFrame(list(rows.values()), columns=SPEAKERS.column_names)

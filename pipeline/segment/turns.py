@@ -11,14 +11,15 @@ it). Every decision is cached: the same label recurs many times.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pipeline.segment.labels import DEFAULT_LABEL_ROLES, MAX_LABEL_CHARS, Label, parse_label, role_words
 from pipeline.segment.names import PARTICLES, SPEECH_VERBS, Roster, clean_name, has_name_shape
 from pipeline.segment.normalise import fold, strip_bullet
 
 _FROM_RE = re.compile(r"^(?:from|de|desde)\s+(?P<who>[^:]{1,80}?)\s*:\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
-_LABEL_RE = re.compile(r"^(?P<who>[^:]{1,80}?)\s*:\s*(?P<rest>.*)$", re.DOTALL)
+_LABEL_RE = re.compile(rf"^(?P<who>[^:]{{1,{MAX_LABEL_CHARS}}}?)\s*:\s*(?P<rest>.*)$", re.DOTALL)
 # Where a new turn may start inside a bullet: after the end of a sentence.
 _TURN_START_RE = re.compile(r"(?<=[.?!…])\s+(?=[^\W\d_])")
 _NOT_PERSON_ENTITIES = frozenset({"GPE", "LOC", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "EVENT", "LAW", "WORK_OF_ART", "FAC", "PRODUCT", "LANGUAGE", "ORG", "NORP"})
@@ -40,15 +41,47 @@ class NameJudge:
 
     nlp: Any
     roster: Roster
+    roles: dict[str, str] = field(default_factory=lambda: role_words(DEFAULT_LABEL_ROLES))
     _cache: dict[str, bool] = field(default_factory=dict)
+    _labels: dict[str, Label | None] = field(default_factory=dict)
 
     def is_person(self, who: str, *, loose: bool = False) -> bool:
-        """`loose` admits single-token handles ("admon2", "Edgar") as in chat lines."""
+        """Whether `who` is a speaker label: a role label, or a name that names a person.
+
+        `loose` admits single-token handles ("admon2", "Edgar") as in chat lines.
+        """
+        label = self.label(who)
+        if label is not None:
+            return True
+        if loose:
+            key = f"loose|{who.strip()}"
+            if key not in self._cache:
+                self._cache[key] = self._judge(who.strip(), loose=True)
+            return self._cache[key]
+        return False
+
+    def label(self, who: str) -> Label | None:
+        """`who` read as a speaker label (see `labels`), or None when it names nobody."""
         who = who.strip()
-        key = f"{loose}|{who}"
+        if who not in self._labels:
+            self._labels[who] = self._read_label(who)
+        return self._labels[who]
+
+    def _read_label(self, who: str) -> Label | None:
+        label = parse_label(who, self.roles)
+        if label is None:
+            return None
+        if not label.name:
+            return label
+        key = f"False|{label.name}"
         if key not in self._cache:
-            self._cache[key] = self._judge(who, loose=loose)
-        return self._cache[key]
+            self._cache[key] = self._judge(label.name, loose=False)
+        if self._cache[key]:
+            return label
+        if label.role_word and who.endswith(")"):
+            # 'Moderator (Welsh Assembly)': the group names no person; it is an affiliation
+            return replace(label, name="", affiliation=label.written[label.written.find("(") + 1 : -1].strip())
+        return None
 
     def _judge(self, who: str, *, loose: bool) -> bool:
         if not who or len(who.split()) > _MAX_NAME_WORDS or any(ch in who for ch in "?!;\"“”"):
@@ -162,7 +195,10 @@ def inline_turns(text: str, judge: NameJudge) -> list[Turn]:
 
 def _strong_person(who: str, judge: NameJudge) -> bool:
     """Inline 'X: text' without a speech verb needs more than the shape: the roster or a PERSON entity."""
-    if judge.roster.resolve(who) is not None:
+    label = judge.label(who)
+    if label is None or not label.name:
+        return False  # a bare role word after a sentence ("... of the Chair: ...") is too weak
+    if judge.roster.resolve(label.name) is not None:
         return True
-    doc = judge.nlp(who)
+    doc = judge.nlp(clean_name(label.name))
     return any(ent.label_ == "PERSON" for ent in doc.ents)
