@@ -168,7 +168,7 @@ class Score:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def score(utterances: list[Utterance], spans: list[tuple[int, int]], statements) -> Score:
+def score(utterances: list[Utterance], spans: list[tuple[int, int]], statements, errors: list[str] | None = None) -> Score:
     by_line: dict[int, list[int]] = {}
     rows = list(statements.itertuples())
     for index, row in enumerate(rows):
@@ -179,6 +179,9 @@ def score(utterances: list[Utterance], spans: list[tuple[int, int]], statements)
         held = sorted({i for n in range(first, last + 1) for i in by_line.get(n, [])})
         if held and all(_fold(rows[i].speaker) == _fold(u.person) for i in held):
             result.right += 1
+        elif errors is not None:
+            got = "; ".join(sorted({str(rows[i].speaker) for i in held}))
+            errors.append(f"{u.label!r} -> gold {u.person!r}, got {got!r}: {u.text[:80]!r}")
         words = Counter(u.text.split())
         kept = Counter(w for i in held for w in str(rows[i].text).split())
         result.words += sum(words.values())
@@ -186,7 +189,7 @@ def score(utterances: list[Utterance], spans: list[tuple[int, int]], statements)
     return result
 
 
-def run(corpus: Path, layouts: tuple[str, ...], limit: int | None) -> dict[str, Score]:
+def run(corpus: Path, layouts: tuple[str, ...], limit: int | None, show_errors: int = 0) -> dict[str, Score]:
     import spacy
 
     from pipeline.params import load_section
@@ -216,7 +219,10 @@ def run(corpus: Path, layouts: tuple[str, ...], limit: int | None) -> dict[str, 
             for result in results:
                 report_id = str(result.statements["report_id"].iloc[0]) if len(result.statements) else ""
                 utterances, spans = rendered[report_id]
-                scores[layout].add(score(utterances, spans, result.statements))
+                errors: list[str] = []
+                scores[layout].add(score(utterances, spans, result.statements, errors))
+                for error in errors[:show_errors]:
+                    log.warning("%s %s: %s", layout, report_id, error)
         scores[layout].seconds = time.perf_counter() - started
     return scores
 
@@ -226,13 +232,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--layouts", default=",".join(LAYOUTS))
     parser.add_argument("--limit", type=int, default=None, help="first N meetings only")
+    parser.add_argument("--show-errors", type=int, default=0, help="log up to N wrong utterances per meeting")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     layouts = tuple(x for x in args.layouts.split(",") if x)
     unknown = set(layouts) - set(LAYOUTS)
     if unknown:
         raise SystemExit(f"error: --layouts: unknown {sorted(unknown)}; known: {', '.join(LAYOUTS)}")
-    scores = run(args.corpus, layouts, args.limit)
+    scores = run(args.corpus, layouts, args.limit, args.show_errors)
     print(f"| Layout | Utterances | Right person | Statements per utterance | Words lost | Seconds |")
     print("|---|---|---|---|---|---|")
     for layout, s in scores.items():

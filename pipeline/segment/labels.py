@@ -51,6 +51,7 @@ class Label:
     role_word: str = ""
     role: str = ""
     affiliation: str = ""
+    marked: bool = False  # a title or post-nominal around the name: "Mr. X", "Hon. Y", "Z AM"
 
 
 def split_parens(text: str) -> tuple[str, str, str]:
@@ -93,12 +94,18 @@ def parse_label(written: str, roles: dict[str, str]) -> Label | None:
     if role_word and not rest:
         if inner and _names_a_person(inner):
             name, affiliation = _person_and_affiliation(inner)
-            return Label(written, name, role_word, roles[role_word], affiliation)
+            return Label(written, name, role_word, roles[role_word], affiliation, _marked(inner, name))
         return Label(written, "", role_word, roles[role_word], inner)
-    name = strip_postnominals(rest if role_word else head)
+    whole = rest if role_word else head
+    name = strip_postnominals(whole)
     if not name:
         return None
-    return Label(written, name, role_word, roles.get(role_word, ""), inner)
+    return Label(written, name, role_word, roles.get(role_word, ""), inner, _marked(whole, name))
+
+
+def _marked(whole: str, name: str) -> bool:
+    """Whether a title precedes the name or a post-nominal follows it."""
+    return strip_postnominals(whole) != whole.strip() or (strip_titles(name) != name and len(strip_titles(name).split()) >= 1)
 
 
 def _leading_role(head: str, roles: dict[str, str]) -> tuple[str, str]:

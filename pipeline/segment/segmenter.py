@@ -39,7 +39,15 @@ from pipeline.segment.normalise import (
 )
 from pipeline.segment.sections import heading_section
 from pipeline.segment.tables import Piece, attribute, dropped_table, session_table, speakers_table, statements_table
-from pipeline.segment.turns import NameJudge, Turn, chat_turn, inline_turns, label_only, split_who_and_verb
+from pipeline.segment.turns import (
+    NameJudge,
+    Turn,
+    chat_turn,
+    inline_turns,
+    label_only,
+    recurring_label_names,
+    split_who_and_verb,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +149,11 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
     content = [line for line in lines if line.line_no not in furniture.reasons]
     pages = furniture.pages
     roles = params.label_roles.words()
-    blind_judge = NameJudge(nlp, Roster(()), roles)
+    recurring = recurring_label_names([line.text for line in content], roles)
+    blind_judge = NameJudge(nlp, Roster(()), roles, recurring)
     header, body_start = parse_header(content, lambda text: _is_body_start(text, blind_judge))
     roster = Roster(header.people, fuzzy_threshold=params.fuzzy_threshold)
-    judge = NameJudge(nlp, roster, roles)
+    judge = NameJudge(nlp, roster, roles, recurring)
     identities = Identities(judge, roster)
 
     walk = _Walk(judge=judge, nlp=nlp, identities=identities, line_texts={line.line_no: line.text for line in lines})
@@ -219,7 +228,7 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
         walk.dropped[line.line_no] = "blank"
         walk.blank_gap = True
         return
-    section = heading_section(text)
+    section = None if _not_a_heading(walk, text) else heading_section(text)
     if section is not None:
         _close(walk)
         walk.section, walk.speaker = section, ""
@@ -254,6 +263,18 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
             walk.speaker = labelled = first.who
     walk.open = _Open(walk.speaker, False, bulleted, walk.section, [body], [line.line_no], page, labelled)
     _reset_gaps(walk)
+
+
+def _not_a_heading(walk: _Walk, text: str) -> bool:
+    """A wrapped line inside a sentence, or a label with a title ('Hon. X (Minister of Public
+    Services):'), is no heading whatever words it holds ('floor', 'public')."""
+    if starts_lowercase(text):
+        return True
+    if walk.open is not None and not walk.blank_gap and not ends_sentence(walk.open.text):
+        return True
+    label = label_only(text, walk.judge)
+    found = walk.judge.label(label) if label is not None else None
+    return found is not None and found.marked
 
 
 def _wrapped_label(walk: _Walk, text: str) -> str | None:

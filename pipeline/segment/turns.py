@@ -42,6 +42,8 @@ class NameJudge:
     nlp: Any
     roster: Roster
     roles: dict[str, str] = field(default_factory=lambda: role_words(DEFAULT_LABEL_ROLES))
+    # folded names the document writes as labels more than once (see `recurring_label_names`)
+    recurring: frozenset[str] = frozenset()
     _cache: dict[str, bool] = field(default_factory=dict)
     _labels: dict[str, Label | None] = field(default_factory=dict)
 
@@ -73,6 +75,8 @@ class NameJudge:
             return None
         if not label.name:
             return label
+        if (label.marked or fold(clean_name(label.name)) in self.recurring) and _plausible_name(label.name):
+            return label  # "Mr. X", "Y AM", or a name the document keeps writing as a label
         key = f"False|{label.name}"
         if key not in self._cache:
             self._cache[key] = self._judge(label.name, loose=False)
@@ -115,6 +119,35 @@ class NameJudge:
         covered = sum(len(ent) for ent in doc.ents if ent.label_ in _NOT_PERSON_ENTITIES)
         alpha = [t for t in doc if not t.is_punct]
         return bool(alpha) and covered >= len(alpha)
+
+
+def _plausible_name(name: str) -> bool:
+    """Name-shaped, one to five words once titles go, no sentence punctuation."""
+    words = clean_name(name).split()
+    return 1 <= len(words) <= 5 and has_name_shape(name) and not any(ch in name for ch in "?!;\"“”")
+
+
+def recurring_label_names(texts: list[str], roles: dict[str, str]) -> frozenset[str]:
+    """Folded names of two or more words written as a label ('Name:' alone, or 'Name: text'
+    opening an unbulleted line) at least twice in one document.
+
+    spaCy's small model misses many plain names ("Nicola Edwards" reads as an
+    organisation); a witness who answers again and again is a speaker all the same,
+    while a heading that looks like a name is written once.
+    """
+    counts: dict[str, int] = {}
+    for text in texts:
+        bulleted, body = strip_bullet(text)
+        match = None if bulleted else _LABEL_RE.match(body)
+        if match is None:
+            continue
+        label = parse_label(split_who_and_verb(match.group("who").strip()), roles)
+        if label is None or not label.name:
+            continue
+        key = fold(clean_name(label.name))
+        if len(key.split()) >= 2:
+            counts[key] = counts.get(key, 0) + 1
+    return frozenset(key for key, n in counts.items() if n >= 2)
 
 
 def _mostly_capitalised(text: str) -> bool:
