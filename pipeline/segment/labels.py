@@ -88,8 +88,8 @@ def parse_label(written: str, roles: dict[str, str]) -> Label | None:
     if not written or len(written) > MAX_LABEL_CHARS or ":" in written:
         return None
     head, inner, after = split_parens(written)
-    if after or not head:
-        return None
+    if after or not head or not head[0].isupper():
+        return None  # labels are capitalised: 'question: what next' is text
     role_word, rest = _leading_role(head, roles)
     if role_word and not rest:
         if inner and _names_a_person(inner):

@@ -44,6 +44,8 @@ SPEECH_VERBS = frozenset(
 
 _ORG_PREFIX_RE = re.compile(r"^\s*([A-Z][A-Z0-9&.]{1,9})\s*[-–—/:]\s*(?=[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü])")
 _PARENS_RE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
+# Elided particles glued to a surname: "d'Entremont", "l'Heureux", "dell'Acqua".
+_ELIDED_PREFIX_RE = re.compile(r"^[^\W\d_]{1,4}['’](?=[^\W\d_])")
 _TOKEN_SPLIT_RE = re.compile(r"[\s\-‐‑]+")
 _WORD_RE = re.compile(r"[^\W_][\w'’.\-]*", re.UNICODE)
 
@@ -135,7 +137,7 @@ def has_name_shape(text: str, *, max_tokens: int = 6) -> bool:
             continue
         if _bare(bare) in PARTICLES:
             continue
-        first = bare[0]
+        first = _ELIDED_PREFIX_RE.sub("", bare)[:1] or bare[0]
         if not first.isalpha() or not first.isupper():
             return False
         if any(ch.isdigit() for ch in bare):

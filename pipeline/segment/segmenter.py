@@ -131,6 +131,7 @@ class _Walk:
     speaker: str = ""
     open: _Open | None = None
     blank_gap: bool = False
+    after_label: bool = False
     last_page: int | None = None
     break_gap: bool = False
     pieces: list[Piece] = field(default_factory=list)
@@ -239,7 +240,9 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
         _close(walk)
         walk.speaker = label
         walk.dropped[line.line_no] = "speaker_label"
+        walk.after_label = True
         return
+    walk.after_label = False
     chat = chat_turn(text, judge)
     if chat is not None:
         _close(walk)
@@ -268,8 +271,8 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
 def _not_a_heading(walk: _Walk, text: str) -> bool:
     """A wrapped line inside a sentence, or a label with a title ('Hon. X (Minister of Public
     Services):'), is no heading whatever words it holds ('floor', 'public')."""
-    if starts_lowercase(text):
-        return True
+    if starts_lowercase(text) or (walk.after_label and not walk.blank_gap):
+        return True  # the first line under a label is what they said
     if walk.open is not None and not walk.blank_gap and not ends_sentence(walk.open.text):
         return True
     label = label_only(text, walk.judge)
@@ -341,11 +344,12 @@ def _continues(walk: _Walk, body: str) -> bool:
     """Whether an unbulleted line continues the open statement (see the module docstring)."""
     current = walk.open
     assert current is not None
-    if inline_turns(body, walk.judge)[0].who:
-        return False
-    if not walk.blank_gap and not walk.break_gap:
-        return True
     previous = current.text
+    who = inline_turns(body, walk.judge)[0].who
+    if who and (walk.blank_gap or ends_sentence(previous) or walk.judge.is_strong(who)):
+        return False  # a new turn; inside a sentence only a strong label starts one
+    if who or (not walk.blank_gap and not walk.break_gap):
+        return True
     if not ends_sentence(previous) or starts_lowercase(body):
         return True
     if walk.break_gap:

@@ -62,6 +62,16 @@ class NameJudge:
             return self._cache[key]
         return False
 
+    def is_strong(self, who: str) -> bool:
+        """A label that needs no sentence end before it: a role word, a title or post-nominal,
+        a name the document repeats as a label, or a header person."""
+        label = self.label(who)
+        if label is None:
+            return False
+        if not label.name or label.marked or fold(clean_name(label.name)) in self.recurring:
+            return True
+        return self.roster.resolve(label.name) is not None
+
     def label(self, who: str) -> Label | None:
         """`who` read as a speaker label (see `labels`), or None when it names nobody."""
         who = who.strip()
