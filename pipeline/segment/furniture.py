@@ -84,7 +84,11 @@ def _spoken_after_label(lines: Sequence[SourceLine], index: int, is_protected: C
         return False
     before = lines[index - 1]
     text = before.text.strip()
-    return before.page == lines[index].page and text.endswith(":") and is_protected(text)
+    if before.page == lines[index].page and text.endswith(":") and is_protected(text):
+        return True
+    # In text without pages a footer is set apart by blank lines: a line glued under a line of
+    # text ("... to rural" / "Canadians?", a paragraph's second line) is text.
+    return before.page is None and lines[index].page is None and bool(text)
 
 
 def _eligible(text: str, is_protected: Callable[[str], bool]) -> bool:

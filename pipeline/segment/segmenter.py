@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 _SPACY_WINDOW = 300
 # A line this long is body text, never a header line (the header ends before it).
 _MAX_HEADER_WORDS = 40
+# A heading with no blank line above it, under a paragraph, without a colon: at most this many words.
+_MAX_TIGHT_HEADING_WORDS = 6
 # A name wrapped before its colon: at most this many words on the first line.
 _MAX_WRAPPED_NAME_WORDS = 5
 
@@ -241,6 +243,7 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
         walk.speaker = label
         walk.dropped[line.line_no] = "speaker_label"
         walk.after_label = True
+        _reset_gaps(walk)
         return
     walk.after_label = False
     chat = chat_turn(text, judge)
@@ -273,8 +276,12 @@ def _not_a_heading(walk: _Walk, text: str) -> bool:
     Services):'), is no heading whatever words it holds ('floor', 'public')."""
     if starts_lowercase(text) or (walk.after_label and not walk.blank_gap):
         return True  # the first line under a label is what they said
-    if walk.open is not None and not walk.blank_gap and not ends_sentence(walk.open.text):
-        return True
+    if walk.open is not None and not walk.blank_gap:
+        if not ends_sentence(walk.open.text):
+            return True
+        # right under a paragraph, a heading is short or ends with a colon
+        if not walk.open.bulleted and not text.endswith(":") and len(text.split()) > _MAX_TIGHT_HEADING_WORDS:
+            return True
     label = label_only(text, walk.judge)
     found = walk.judge.label(label) if label is not None else None
     return found is not None and found.marked
