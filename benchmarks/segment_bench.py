@@ -48,6 +48,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 # ../shared beside the repository (a fresh clone); a git worktree sits one level deeper.
+VARIANTS = REPO / "tests" / "fixtures" / "segment_variants"
 DEFAULT_CORPUS = next(
     (p / "shared" / "corpora" / "qmsum_committee" for p in (REPO.parent, REPO.parent.parent) if (p / "shared").is_dir()),
     REPO.parent / "shared" / "corpora" / "qmsum_committee",
@@ -189,6 +190,34 @@ def score(utterances: list[Utterance], spans: list[tuple[int, int]], statements,
     return result
 
 
+def score_variants(folder: Path, nlp, params) -> list[tuple[str, int, int, int]]:
+    """(file, gold statements, right, statements found) for each fixture with a `.gold.json` beside it.
+
+    The gold lists (speaker, the opening words of the statement) in order; a gold statement
+    is right when the first statement, after the previous match, holding those words names
+    that speaker.
+    """
+    from pipeline.segment.readers import read_report
+    from pipeline.segment.segmenter import segment_report
+
+    out = []
+    for gold_path in sorted(folder.glob("*.gold.json")):
+        stem = gold_path.name[: -len(".gold.json")]
+        for path in sorted(p for p in folder.iterdir() if p.stem == stem and not p.name.endswith(".json")):
+            gold = json.loads(gold_path.read_text(encoding="utf-8"))
+            result = segment_report(stem, read_report(path), nlp=nlp, params=params)
+            rows = list(result.statements.itertuples())
+            right, start = 0, 0
+            for speaker, snippet in gold:
+                for i in range(start, len(rows)):
+                    if _fold(snippet) in _fold(str(rows[i].text)):
+                        right += _fold(str(rows[i].speaker)) == _fold(speaker)
+                        start = i
+                        break
+            out.append((path.name, len(gold), right, len(rows)))
+    return out
+
+
 def run(corpus: Path, layouts: tuple[str, ...], limit: int | None, show_errors: int = 0) -> dict[str, Score]:
     import spacy
 
@@ -232,6 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--layouts", default=",".join(LAYOUTS))
     parser.add_argument("--limit", type=int, default=None, help="first N meetings only")
+    parser.add_argument("--variants", action="store_true", help="score the report variants in tests/fixtures instead")
     parser.add_argument("--show-errors", type=int, default=0, help="log up to N wrong utterances per meeting")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -239,6 +269,18 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(layouts) - set(LAYOUTS)
     if unknown:
         raise SystemExit(f"error: --layouts: unknown {sorted(unknown)}; known: {', '.join(LAYOUTS)}")
+    if args.variants:
+        import spacy
+
+        from pipeline.params import load_section
+        from pipeline.segment.segmenter import SegmentParams
+
+        params = load_section(REPO / "params.yaml", "segment", SegmentParams)
+        print("| Report variant | Gold statements | Right person | Statements found |")
+        print("|---|---|---|---|")
+        for name, n, right, found in score_variants(VARIANTS, spacy.load(params.spacy_model), params):
+            print(f"| {name} | {n} | {right / n:.1%} | {found} |")
+        return
     scores = run(args.corpus, layouts, args.limit, args.show_errors)
     print(f"| Layout | Utterances | Right person | Statements per utterance | Words lost | Seconds |")
     print("|---|---|---|---|---|---|")

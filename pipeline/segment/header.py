@@ -19,16 +19,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.segment.lines import SourceLine
-from pipeline.segment.names import Person, clean_name
+from pipeline.segment.names import Person, clean_name, has_name_shape
 from pipeline.segment.normalise import collapse_spaces, fold, join_pdf_hyphen, strip_bullet
 
 _FIELD_RE = re.compile(r"^(?P<label>[^:]{3,70}?)\s*:\s*(?P<value>.*)$")
 _FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("moderator", re.compile(r"\b(moderat|moderad|facilitat|facilitad|host\b|conductor|conductora)")),
-    ("panelists", re.compile(r"\b(panel|comentarist|commentator|discussant|panelist)")),
+    ("moderator", re.compile(r"\b(moderat|moderad|facilitat|facilitad|host\b|conductor|conductora|chair|presid)")),
+    ("panelists", re.compile(r"\b(panel|comentarist|commentator|discussant|panelist|witness|minister|invited|guest|testig)")),
     ("keynote", re.compile(r"\b(main speaker|keynote|ponente|conferencist|orador|expositor|presenter|speaker)")),
     ("participants", re.compile(r"\b(participa|asistent|attendance|attendees)")),
 )
+# "Chair:" / "Witness:" with nothing after it is a speaker label in a hearing record, not a field.
+_BARE_ROLE_LABEL_RE = re.compile(
+    r"^(the )?((acting|deputy|vice-?) ?)?(chair|chairman|chairwoman|chairperson|witness|minister|host|co-host)$"
+)
+_PERSON_KINDS = frozenset({"moderator", "panelists", "keynote"})
 _NAME_FIELD_HINT = re.compile(r"\b(name|names|nombre|nombres|nom)\b")
 _SERIES_RE = re.compile(r"\b(series|serie|ciclo|cycle|season|temporada)\b")
 _REPORT_RE = re.compile(r"\b(report|reporte|informe|relatoria|session|sesion|minutes|acta)\b")
@@ -86,10 +91,34 @@ def field_kind(text: str) -> tuple[str, str] | None:
         return None
     for kind, pattern in _FIELDS:
         if pattern.search(label):
-            return kind, match.group("value").strip()
+            value = match.group("value").strip()
+            if kind in _PERSON_KINDS and _is_turn(match.group("label"), value):
+                return None
+            return kind, value
     if _NAME_FIELD_HINT.search(label) and len(label.split()) <= 6:
         return "other", match.group("value").strip()
     return None
+
+
+_FIELD_LOOKAHEAD = 2
+
+
+def _fields_follow(lines: Sequence[SourceLine], index: int) -> bool:
+    """Whether a header field comes within the next few non-blank lines."""
+    after = [line.text.strip() for line in lines[index + 1 :] if line.text.strip()][:_FIELD_LOOKAHEAD]
+    return any(field_kind(text) is not None for text in after)
+
+
+def _is_turn(label: str, value: str) -> bool:
+    """'The Chair (Hon. X): I call this meeting to order.' is a speaker's turn, not a roster field:
+    a field's label has no parenthesised name, its value opens with a name, and a bare role word
+    ('Chair:') alone on its line is a speaker label."""
+    if "(" in label:
+        return True
+    if not value:
+        return bool(_BARE_ROLE_LABEL_RE.match(fold(label).rstrip(".")))
+    first = re.split(r"[,;(–—]| - ", value, maxsplit=1)[0].strip().rstrip(".")
+    return not first or not has_name_shape(first)
 
 
 def parse_header(lines: Sequence[SourceLine], is_body_start: Callable[[str], bool]) -> tuple[Header, int]:
@@ -101,11 +130,18 @@ def parse_header(lines: Sequence[SourceLine], is_body_start: Callable[[str], boo
     `Header.reasons` (header_field, or garbled for logo text).
     """
     body_start = len(lines)
+    seen_field = False
     for index, line in enumerate(lines):
         text = line.text.strip()
-        if text and is_body_start(text):
+        if not text:
+            continue
+        following = lines[index + 1].text.strip() if index + 1 < len(lines) else ""
+        if is_body_start(text) or (not seen_field and is_prose(text, following)):
+            if not seen_field and not text.endswith(":") and _fields_follow(lines, index):
+                continue  # a title that happens to read like a heading or a label, above the fields
             body_start = index
             break
+        seen_field = seen_field or field_kind(text) is not None
     head = lines[:body_start]
     first_field = next((i for i, l in enumerate(head) if field_kind(l.text.strip())), len(head))
     reasons: dict[int, str] = {}
@@ -113,6 +149,23 @@ def parse_header(lines: Sequence[SourceLine], is_body_start: Callable[[str], boo
     people, figures = _parse_fields(head[first_field:], reasons)
     header = Header(**meta, people=tuple(people), **figures, reasons=reasons)
     return header, body_start
+
+
+_SENTENCE_INSIDE_RE = re.compile(r"\w[.?!]\s+[A-Z]")
+_MIN_PROSE_WORDS = 10
+
+
+def is_prose(text: str, following: str) -> bool:
+    """Body text before any header field: sentences, or a paragraph wrapped onto a lowercase line.
+
+    A title, series or logo line is neither; so a document that opens with
+    text (a transcript, a hearing record) keeps it out of `title`.
+    """
+    if len(text.split()) < _MIN_PROSE_WORDS or _is_report_line(collapse_spaces(text)):
+        return False
+    sentences = bool(_SENTENCE_INSIDE_RE.search(text)) and text.rstrip().endswith((".", "?", "!"))
+    wrapped = bool(following) and following[0].islower()
+    return sentences or wrapped
 
 
 def _parse_preamble(lines: Sequence[SourceLine], reasons: dict[int, str]) -> dict[str, object]:

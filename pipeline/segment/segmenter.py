@@ -29,6 +29,7 @@ from pipeline.segment.identity import Identities, Speaker
 from pipeline.segment.labels import DEFAULT_LABEL_ROLES, parse_label, role_words
 from pipeline.segment.lines import SourceLine
 from pipeline.segment.names import Roster, has_name_shape
+from pipeline.segment.paragraphs import ends_paragraph, wrap_width
 from pipeline.segment.normalise import (
     collapse_spaces,
     ends_sentence,
@@ -69,6 +70,19 @@ class LabelRoles:
     panelist: tuple[str, ...] = DEFAULT_LABEL_ROLES["panelist"]
     other: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        for role in ("moderator", "keynote", "panelist", "other"):
+            words = getattr(self, role)
+            if not isinstance(words, tuple) or not all(isinstance(w, str) and w.strip() for w in words):
+                raise InputError("params.yaml", f"segment.label_roles.{role} must be a list of words")
+        seen: dict[str, str] = {}
+        for role, word in self.pairs():
+            if seen.setdefault(word, role) != role:
+                raise InputError("params.yaml", f"segment.label_roles: '{word}' is under both {seen[word]} and {role}")
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(role, fold(w)) for role in ("moderator", "keynote", "panelist", "other") for w in getattr(self, role)]
+
     def words(self) -> dict[str, str]:
         return role_words({"moderator": self.moderator, "keynote": self.keynote, "panelist": self.panelist, "other": self.other})
 
@@ -91,6 +105,8 @@ class SegmentParams:
             raise InputError("params.yaml", "segment.fuzzy_threshold and footer_similarity must be in (0, 1]")
         if self.min_footer_repeats < 2:
             raise InputError("params.yaml", "segment.min_footer_repeats must be 2 or more")
+        if not isinstance(self.label_roles, LabelRoles):
+            raise InputError("params.yaml", "segment.label_roles must map moderator/keynote/panelist/other to lists of words")
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,7 @@ class _Walk:
     open: _Open | None = None
     blank_gap: bool = False
     after_label: bool = False
+    wrap: int | None = None  # see paragraphs.wrap_width
     last_page: int | None = None
     break_gap: bool = False
     pieces: list[Piece] = field(default_factory=list)
@@ -160,6 +177,7 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
     identities = Identities(judge, roster)
 
     walk = _Walk(judge=judge, nlp=nlp, identities=identities, line_texts={line.line_no: line.text for line in lines})
+    walk.wrap = wrap_width([line.text for line in content[body_start:]])
     walk.dropped.update(header.reasons)
     first_body_line = content[body_start].line_no if body_start < len(content) else None
     for line in lines:
@@ -253,6 +271,8 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
         _reset_gaps(walk)
         return
     bulleted, body = strip_bullet(text)
+    if not bulleted and _wrapped_inline(walk, body, line.line_no, page):
+        return
     if not bulleted and _same_speaker_goes_on(walk, body, line.line_no):
         return
     if not bulleted and walk.open is not None and _continues(walk, body):
@@ -288,34 +308,61 @@ def _not_a_heading(walk: _Walk, text: str) -> bool:
 
 
 def _wrapped_label(walk: _Walk, text: str) -> str | None:
-    """A name wrapped over two lines before its colon ('María Guadalupe Echeverría' / 'Santoyo:').
+    """'María Guadalupe Echeverría' / 'Santoyo:': a label whose name wrapped onto a second line.
 
-    The first line ended the open statement (or opened one of its own); it
-    moves into the label when it is a short name-shaped line and both lines
-    together name a person. Returns the whole label, or None.
+    Returns the whole label, or None; the first line moves from the open statement into the label.
+    """
+    bulleted, body = strip_bullet(text)
+    if bulleted or not body.endswith(":") or ":" in body[:-1]:
+        return None
+    joined = _join_wrapped(walk, body[:-1].strip())
+    if joined is None:
+        return None
+    walk.dropped[joined[1]] = "speaker_label"
+    return joined[0]
+
+
+def _wrapped_inline(walk: _Walk, body: str, line_no: int, page: int | None) -> bool:
+    """'María Guadalupe Echeverría' / 'Santoyo: In Mexico ...': the same at the start of a paragraph."""
+    who, colon, rest = body.partition(":")
+    if not colon or not rest.strip() or len(who.split()) > _MAX_WRAPPED_NAME_WORDS:
+        return False
+    joined = _join_wrapped(walk, who.strip())
+    if joined is None:
+        return False
+    name, first_line = joined
+    _close(walk)
+    walk.speaker = name
+    walk.open = _Open(name, False, False, walk.section, [f"{name}: {rest.strip()}"], [first_line, line_no], page, name)
+    _reset_gaps(walk)
+    return True
+
+
+def _join_wrapped(walk: _Walk, who: str) -> tuple[str, int] | None:
+    """(whole label, line of its first part) when the open statement's last line is the start of `who`.
+
+    That line must be short, name-shaped and unfinished, `who` must not be a
+    whole label by itself ('Maude Brossard', 'The Chair'), and both together
+    must name a person.
     """
     current = walk.open
-    bulleted, body = strip_bullet(text)
-    if bulleted or current is None or current.chat or not body.endswith(":") or ":" in body[:-1]:
-        return None
-    if current.bulleted and len(current.parts) == 1:
-        return None  # the bullet's own text is no name line
-    alone = walk.judge.label(split_who_and_verb(body[:-1].strip()))
+    if current is None or current.chat or (current.bulleted and len(current.parts) == 1):
+        return None  # a bullet's own text is no name line
+    alone = walk.judge.label(split_who_and_verb(who))
     if alone is not None and (not alone.name or len(alone.name.split()) >= 2):
-        return None  # a whole label by itself ('Maude Brossard:', 'The Chair:')
-    last = current.parts[-1]
-    words = last.split()
-    if len(words) > _MAX_WRAPPED_NAME_WORDS or ends_sentence(last) or ":" in last or not has_name_shape(last):
         return None
-    joined = split_who_and_verb(f"{last} {body[:-1].strip()}")
+    last = current.parts[-1]
+    if len(last.split()) > _MAX_WRAPPED_NAME_WORDS or ends_sentence(last) or ":" in last or not has_name_shape(last):
+        return None
+    joined = split_who_and_verb(f"{last} {who}")
     label = walk.judge.label(joined)
     if label is None or not label.name or len(label.name.split()) < 2:
         return None
     current.parts.pop()
-    walk.dropped[current.lines.pop()] = "speaker_label"
+    first_line = current.lines.pop()
     if not current.parts:
         walk.open = None
-    return joined
+    return joined, first_line
 
 
 def _same_speaker_goes_on(walk: _Walk, body: str, line_no: int) -> bool:
@@ -355,8 +402,10 @@ def _continues(walk: _Walk, body: str) -> bool:
     who = inline_turns(body, walk.judge)[0].who
     if who and (walk.blank_gap or ends_sentence(previous) or walk.judge.is_strong(who)):
         return False  # a new turn; inside a sentence only a strong label starts one
-    if who or (not walk.blank_gap and not walk.break_gap):
+    if who:
         return True
+    if not walk.blank_gap and not walk.break_gap:
+        return not ends_paragraph(current.parts[-1], walk.wrap)
     if not ends_sentence(previous) or starts_lowercase(body):
         return True
     if walk.break_gap:
