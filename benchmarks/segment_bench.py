@@ -191,31 +191,53 @@ def score(utterances: list[Utterance], spans: list[tuple[int, int]], statements,
 
 
 def score_variants(folder: Path, nlp, params) -> list[tuple[str, int, int, int]]:
-    """(file, gold statements, right, statements found) for each fixture with a `.gold.json` beside it.
+    """(file, gold statements, right, statements found, fused) for each fixture with a `.gold.json` beside it.
 
     The gold lists (speaker, the opening words of the statement) in order; a gold statement
     is right when the first statement, after the previous match, holding those words names
-    that speaker.
+    that speaker; it is fused when that statement also holds the gold statement before it.
+    Each text fixture is also printed to PDF twice (a line per paragraph; wrapped at 90 characters).
     """
     from pipeline.segment.readers import read_report
     from pipeline.segment.segmenter import segment_report
 
     out = []
+    tmp = Path(tempfile.mkdtemp(prefix="segment_variants_"))
     for gold_path in sorted(folder.glob("*.gold.json")):
         stem = gold_path.name[: -len(".gold.json")]
-        for path in sorted(p for p in folder.iterdir() if p.stem == stem and not p.name.endswith(".json")):
+        paths = sorted(p for p in folder.iterdir() if p.stem == stem and not p.name.endswith(".json"))
+        paths += [_as_pdf(p, tmp, wrap) for p in paths if p.suffix == ".txt" for wrap in (0, 90)]
+        for path in paths:
             gold = json.loads(gold_path.read_text(encoding="utf-8"))
             result = segment_report(stem, read_report(path), nlp=nlp, params=params)
             rows = list(result.statements.itertuples())
-            right, start = 0, 0
+            right, start, fused = 0, 0, 0
+            matched: set[int] = set()
             for speaker, snippet in gold:
                 for i in range(start, len(rows)):
                     if _fold(snippet) in _fold(str(rows[i].text)):
                         right += _fold(str(rows[i].speaker)) == _fold(speaker)
+                        fused += i in matched
+                        matched.add(i)
                         start = i
                         break
-            out.append((path.name, len(gold), right, len(rows)))
+            out.append((path.name, len(gold), right, len(rows), fused))
     return out
+
+
+def _as_pdf(path: Path, folder: Path, wrap: int) -> Path:
+    """The text report printed to PDF by tests/docgen.py (blank lines become space, as in real PDFs),
+    its lines first wrapped at `wrap` characters as a typeset page would (0: a line per paragraph)."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from docgen import make_pdf
+
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if wrap:
+        lines = [part for line in lines for part in (textwrap.wrap(line, wrap) or [""])]
+    name = f"{path.stem}.wrapped{wrap}.pdf" if wrap else f"{path.stem}.pdf"
+    return make_pdf(lines, folder / name, footer="Global Social Economy Forum - report", lines_per_page=20)
 
 
 def run(corpus: Path, layouts: tuple[str, ...], limit: int | None, show_errors: int = 0) -> dict[str, Score]:
@@ -276,10 +298,10 @@ def main(argv: list[str] | None = None) -> None:
         from pipeline.segment.segmenter import SegmentParams
 
         params = load_section(REPO / "params.yaml", "segment", SegmentParams)
-        print("| Report variant | Gold statements | Right person | Statements found |")
-        print("|---|---|---|---|")
-        for name, n, right, found in score_variants(VARIANTS, spacy.load(params.spacy_model), params):
-            print(f"| {name} | {n} | {right / n:.1%} | {found} |")
+        print("| Report variant | Gold statements | Right person | Statements found | Fused with the one before |")
+        print("|---|---|---|---|---|")
+        for name, n, right, found, fused in score_variants(VARIANTS, spacy.load(params.spacy_model), params):
+            print(f"| {name} | {n} | {right / n:.1%} | {found} | {fused} |")
         return
     scores = run(args.corpus, layouts, args.limit, args.show_errors)
     print(f"| Layout | Utterances | Right person | Statements per utterance | Words lost | Seconds |")
