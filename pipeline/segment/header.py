@@ -169,8 +169,11 @@ def is_prose(text: str, following: str) -> bool:
 
 
 def _parse_preamble(lines: Sequence[SourceLine], reasons: dict[int, str]) -> dict[str, object]:
-    """Logos, series, event, the report/session line and the title (the last line before the fields).
+    """Logos, series, event, the report/session line, a date line and the title.
 
+    The title is the last line before the fields that comes after the
+    report line and is not a date line ("September 1, 2020, 16:00-17:30");
+    failing that, what follows a colon in the report line ("Session 7: Financing ...").
     Line by line, not by blank-separated blocks: PDF text layers drop blank lines.
     """
     meta: dict[str, object] = {}
@@ -179,14 +182,21 @@ def _parse_preamble(lines: Sequence[SourceLine], reasons: dict[int, str]) -> dic
     report_index = next((i for i, t in enumerate(texts) if _is_report_line(t)), None)
     if report_index is not None:
         meta.update(parse_report_line(texts[report_index]))
-    title_index = None
-    if items and len(items) - 1 != report_index:
-        title_index = len(items) - 1
+    dated = {i for i, t in enumerate(texts) if i != report_index and _is_date_line(t)}
+    for i in sorted(dated):
+        for key, value in parse_report_line(texts[i]).items():
+            meta.setdefault(key, value)
+    first = report_index + 1 if report_index is not None else 0
+    candidates = [i for i in range(first, len(items)) if i not in dated]
+    title_index = candidates[-1] if candidates else None
+    if title_index is not None:
         meta["title"] = texts[title_index]
+    elif report_index is not None and ":" in texts[report_index]:
+        meta["title"] = texts[report_index].split(":", 1)[1].strip()
     series, event = [], []
     for i, (line, text) in enumerate(zip(items, texts)):
         reason = "header_field"
-        if i not in (report_index, title_index):
+        if i not in (report_index, title_index) and i not in dated:
             if _SERIES_RE.search(fold(text)):
                 series.append(text)
             elif len(text.split()) <= _LOGO_MAX_WORDS and not any(ch.isdigit() for ch in text):
@@ -197,6 +207,15 @@ def _parse_preamble(lines: Sequence[SourceLine], reasons: dict[int, str]) -> dic
     meta["series"] = " | ".join(series)
     meta["event"] = " | ".join(event)
     return meta
+
+
+_DATE_LINE_MAX_WORDS = 8
+
+
+def _is_date_line(text: str) -> bool:
+    """A short line giving a date or a time range and little else."""
+    folded = fold(text)
+    return len(text.split()) <= _DATE_LINE_MAX_WORDS and bool(_parse_date(folded) or _TIME_RANGE_RE.search(folded))
 
 
 def _is_report_line(text: str) -> bool:

@@ -73,5 +73,7 @@ class Identities:
         return Speaker(holder, speaker.label, speaker.role, speaker.affiliation)
 
     def _header_holder(self, label: Label) -> str:
+        if label.role == "other":
+            return ""  # 'Q', 'A' name nobody in particular
         listed = [p for p in self.roster.people if p.role == label.role]
         return listed[0].name if len(listed) == 1 else ""

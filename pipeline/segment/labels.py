@@ -29,11 +29,12 @@ DEFAULT_LABEL_ROLES: dict[str, tuple[str, ...]] = {
     "moderator": (
         "chair", "acting chair", "chairman", "chairwoman", "chairperson", "co-chair", "deputy chair",
         "vice-chair", "vice chair", "presiding member", "presiding officer", "moderator", "co-moderator",
-        "host", "co-host", "facilitator", "interviewer", "q", "question", "moderador", "moderadora",
+        "host", "co-host", "facilitator", "interviewer", "moderador", "moderadora",
         "presidente", "presidenta",
     ),
-    "panelist": ("witness", "panelist", "panellist", "a", "answer", "ponente", "panelista"),
+    "panelist": ("witness", "panelist", "panellist", "ponente", "panelista"),
     "keynote": ("keynote", "keynote speaker"),
+    "other": ("q", "question", "a", "answer", "questioner", "respondent"),
 }
 
 

@@ -68,7 +68,7 @@ class LabelRoles:
     moderator: tuple[str, ...] = DEFAULT_LABEL_ROLES["moderator"]
     keynote: tuple[str, ...] = DEFAULT_LABEL_ROLES["keynote"]
     panelist: tuple[str, ...] = DEFAULT_LABEL_ROLES["panelist"]
-    other: tuple[str, ...] = ()
+    other: tuple[str, ...] = DEFAULT_LABEL_ROLES["other"]
 
     def __post_init__(self) -> None:
         for role in ("moderator", "keynote", "panelist", "other"):

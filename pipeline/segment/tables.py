@@ -95,7 +95,7 @@ def attribute(pieces: list[Piece], roster: Roster, identities: Identities) -> li
         name = person.name if person else clean_name(speaker.who)
         resolved.append((name, person.role if person else "", speaker))
         key = fold(name)
-        if person is None and speaker.role:
+        if person is None and speaker.role and speaker.role != "other":
             label_roles.setdefault(key, set()).add(speaker.role)
         if person is None and (piece.chat or piece.section in AUDIENCE_SECTIONS):
             audience_names.add(key)
