@@ -90,9 +90,10 @@ SESSIONS = Table(
         _c("keynotes"),
         _c("panelists"),
         _c("panelist_affiliations"),
-        _c("participants_zoom", "int", nullable=True),
-        _c("facebook_views", "int", nullable=True),
+        _c("participants", "int", nullable=True),  # people who attended live, on any platform
+        _c("views", "int", nullable=True),  # views of the stream or recording, on any platform
         _c("people_reached", "int", nullable=True),
+        _c("participation"),  # the participation figures as the report writes them (platforms named there)
     ),
     sort_by=("report_id",),
     unique=("report_id",),

@@ -69,9 +69,10 @@ class Header:
     end_time: str = ""
     title: str = ""
     people: tuple[Person, ...] = ()
-    participants_zoom: int | None = None
-    facebook_views: int | None = None
+    participants: int | None = None
+    views: int | None = None
     people_reached: int | None = None
+    participation: str = ""
     reasons: dict[int, str] = field(default_factory=dict)
 
     def names(self, role: str) -> list[str]:
@@ -258,10 +259,10 @@ def _parse_date(folded: str) -> str:
     return ""
 
 
-def _parse_fields(lines: Sequence[SourceLine], reasons: dict[int, str]) -> tuple[list[Person], dict[str, int | None]]:
+def _parse_fields(lines: Sequence[SourceLine], reasons: dict[int, str]) -> tuple[list[Person], dict[str, object]]:
     """Each field's value: on its own line after the colon, or on the following lines up to the next field."""
     people: list[Person] = []
-    figures: dict[str, int | None] = {}
+    figures: dict[str, object] = {}
     kind: str | None = None
     values: list[tuple[bool, str]] = []
 
@@ -273,7 +274,9 @@ def _parse_fields(lines: Sequence[SourceLine], reasons: dict[int, str]) -> tuple
                 if person is not None and all(p.name != person.name for p in people):
                     people.append(person)
         elif kind == "participants":
-            figures.update(parse_participation(" ".join(v for _, v in values)))
+            written = collapse_spaces(" ".join(v for _, v in values))
+            figures.update(parse_participation(written))
+            figures["participation"] = written
 
     for line in lines:
         text = line.text.strip()
@@ -326,9 +329,9 @@ def parse_participation(text: str) -> dict[str, int | None]:
         value = int(re.sub(r"\D", "", number))
         folded = fold(words)
         if re.search(r"facebook|view|vista|reproducc|visualizac", folded):
-            out.setdefault("facebook_views", value)
+            out.setdefault("views", value)
         elif re.search(r"reach|alcanz|alcance|impact", folded):
             out.setdefault("people_reached", value)
         elif re.search(r"zoom|participa|asistent|attend|conect", folded):
-            out.setdefault("participants_zoom", value)
+            out.setdefault("participants", value)
     return out

@@ -133,13 +133,14 @@ def session_table(report_id: str, header: Header) -> pd.DataFrame:
         "keynotes": "; ".join(header.names("keynote")),
         "panelists": "; ".join(header.names("panelist")),
         "panelist_affiliations": "; ".join(p.affiliation for p in header.people if p.role == "panelist"),
-        "participants_zoom": header.participants_zoom,
-        "facebook_views": header.facebook_views,
+        "participants": header.participants,
+        "views": header.views,
         "people_reached": header.people_reached,
+        "participation": header.participation,
         "event": header.event,
     }
     df = pd.DataFrame([row], columns=[*SESSIONS.column_names, "event"])
-    for col in ("session", "participants_zoom", "facebook_views", "people_reached"):
+    for col in ("session", "participants", "views", "people_reached"):
         df[col] = df[col].astype("Int64")
     return df
 
