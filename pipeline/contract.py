@@ -37,6 +37,7 @@ class Column:
     kind: Kind = "str"
     nullable: bool = False
     allowed: tuple[str, ...] | None = None
+    optional: bool = False  # may be absent from the table; checked when present
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,15 @@ class Table:
         return [c.name for c in self.columns]
 
 
-def _c(name: str, kind: Kind = "str", *, nullable: bool = False, allowed: tuple[str, ...] | None = None) -> Column:
-    return Column(name, kind, nullable, allowed)
+def _c(
+    name: str,
+    kind: Kind = "str",
+    *,
+    nullable: bool = False,
+    allowed: tuple[str, ...] | None = None,
+    optional: bool = False,
+) -> Column:
+    return Column(name, kind, nullable, allowed, optional)
 
 
 STATEMENTS = Table(
@@ -71,6 +79,9 @@ STATEMENTS = Table(
         _c("line_start", "int"),
         _c("line_end", "int"),
         _c("page", "int", nullable=True),
+        # a transcript's cue times ("HH:MM:SS.mmm") of the statement's first and last cue; empty otherwise
+        _c("start_time", nullable=True, optional=True),
+        _c("end_time", nullable=True, optional=True),
     ),
     sort_by=("report_id", "seq"),
     unique=("statement_id",),
@@ -285,7 +296,7 @@ def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
 
     Raises ContractError naming `source` (a file or stage) and the column at fault.
     """
-    missing = [c for c in table.column_names if c not in df.columns]
+    missing = [c.name for c in table.columns if c.name not in df.columns and not c.optional]
     if missing:
         raise ContractError(source, f"{table.name} table lacks column(s) {', '.join(missing)}")
     if not table.extra_columns_allowed:
@@ -293,6 +304,8 @@ def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
         if extra:
             raise ContractError(source, f"{table.name} table has unexpected column(s) {', '.join(extra)}")
     for col in table.columns:
+        if col.name not in df.columns:
+            continue  # an optional column left out
         series = df[col.name]
         nulls = series.isna()
         if nulls.any() and not col.nullable:
@@ -320,5 +333,5 @@ def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
         if dup.any():
             first = df.loc[dup, list(table.unique)].iloc[0].tolist()
             raise ContractError(source, f"{table.name} rows are not unique on {', '.join(table.unique)}: {first}")
-    ordered = table.column_names + [c for c in df.columns if c not in table.column_names]
+    ordered = [c for c in table.column_names if c in df.columns] + [c for c in df.columns if c not in table.column_names]
     return df[ordered]

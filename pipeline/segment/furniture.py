@@ -63,8 +63,8 @@ def find_furniture(
     reasons: dict[int, str] = {}
     for index, line in enumerate(lines):
         key = letters_only(line.text)
-        if _spoken_after_label(lines, index, is_protected):
-            continue
+        if line.page is None and _spoken_after_label(lines, index, is_protected):
+            continue  # (with pages, a footer may sit right under a label at the page's foot)
         if key in candidates:
             reasons[line.line_no] = "footer"
         elif len(key) >= _MIN_LETTERS and not BULLET_RE.match(line.text) and _is_concatenation(key, candidates):

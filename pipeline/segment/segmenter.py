@@ -194,7 +194,8 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
         raise InputError(report_id, "no recognisable speaker (no 'Name:' label, 'From Name:' line or header roster)")
     log.debug("%s: %d statements, %d dropped lines", report_id, len(walk.pieces), len(walk.dropped))
     people = attribute(walk.pieces, roster, identities)
-    statements = statements_table(report_id, walk.pieces, people)
+    times = {line.line_no: (line.start, line.end) for line in lines if line.start is not None}
+    statements = statements_table(report_id, walk.pieces, people, times)
     return SegmentedReport(
         statements=statements,
         session=session_table(report_id, header),

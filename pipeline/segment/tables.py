@@ -44,7 +44,14 @@ class Attributed:
     affiliation: str
 
 
-def statements_table(report_id: str, pieces: list[Piece], people: list[Attributed]) -> pd.DataFrame:
+def statements_table(
+    report_id: str,
+    pieces: list[Piece],
+    people: list[Attributed],
+    times: dict[int, tuple[str | None, str | None]] | None = None,
+) -> pd.DataFrame:
+    """`times`: a transcript's (start, end) per line; a statement runs from its first cue's start to its last cue's end."""
+    times = times or {}
     rows = []
     for seq, (piece, who) in enumerate(zip(pieces, people), start=1):
         rows.append(
@@ -60,6 +67,8 @@ def statements_table(report_id: str, pieces: list[Piece], people: list[Attribute
                 "line_start": min(piece.lines),
                 "line_end": max(piece.lines),
                 "page": piece.page,
+                "start_time": times.get(min(piece.lines), (None, None))[0],
+                "end_time": times.get(max(piece.lines), (None, None))[1],
                 "source_lines": " ".join(str(n) for n in piece.lines),
             }
         )
