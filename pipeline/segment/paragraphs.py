@@ -4,8 +4,10 @@ Text layers of PDFs, and text exported one paragraph per line, carry no blank
 line between paragraphs. Two layouts are told apart by how lines end:
 
 * wrapped text (a PDF page, a record wrapped at 78 columns): most lines stop
-  mid-sentence; a line that ends a sentence well short of the wrap width (the
-  common line length) is the last line of its paragraph;
+  mid-sentence; a line that ends a sentence and leaves room for the next
+  line's first word within the wrap width (the common line length) was ended
+  on purpose: it is the last line of its paragraph (the reflow rule of text
+  editors; a wrapper only breaks a line when the next word does not fit);
 * one paragraph per line (Word or web text saved as .txt): almost every line
   ends a sentence, so every line that ends a sentence ends its paragraph.
 """
@@ -18,8 +20,6 @@ from pipeline.segment.normalise import BULLET_RE, ends_sentence
 
 # Wrapped when at least this share of lines followed by text stop mid-sentence.
 _MIN_MID_SENTENCE_SHARE = 0.3
-# A line ending a sentence is a paragraph's last when shorter than this share of the wrap width.
-_SHORT_LINE_SHARE = 0.8
 _MIN_LINES = 4
 
 
@@ -42,8 +42,8 @@ def wrap_width(texts: Sequence[str]) -> int | None:
     return lengths[int(0.9 * (len(lengths) - 1))]
 
 
-def ends_paragraph(last_line: str, wrap: int | None) -> bool:
-    """Whether `last_line`, followed by a line of text, is its paragraph's last line.
+def ends_paragraph(last_line: str, next_line: str, wrap: int | None) -> bool:
+    """Whether `last_line`, followed by `next_line`, is its paragraph's last line.
 
     `wrap` as `wrap_width` gives it: 0 means one paragraph per line; None
     (too few lines to tell) keeps the old reading: a line without a blank
@@ -51,4 +51,5 @@ def ends_paragraph(last_line: str, wrap: int | None) -> bool:
     """
     if wrap is None or not ends_sentence(last_line):
         return False
-    return wrap == 0 or len(last_line) < _SHORT_LINE_SHARE * wrap
+    first_word = next_line.split()[0] if next_line.split() else ""
+    return wrap == 0 or len(last_line.strip()) + 1 + len(first_word) <= wrap

@@ -406,7 +406,7 @@ def _continues(walk: _Walk, body: str) -> bool:
     if who:
         return True
     if not walk.blank_gap and not walk.break_gap:
-        return not ends_paragraph(current.parts[-1], walk.wrap)
+        return not ends_paragraph(current.parts[-1], body, walk.wrap)
     if not ends_sentence(previous) or starts_lowercase(body):
         return True
     if walk.break_gap:
