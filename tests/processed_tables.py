@@ -54,7 +54,7 @@ def make_processed() -> Processed:
                  themes=theme)
         )
     df = pd.DataFrame(rows)
-    statements = df[[c.name for c in STATEMENTS.columns]].copy()
+    statements = df[[c.name for c in STATEMENTS.columns if not c.optional]].copy()
     statement_themes = df[[c.name for c in STATEMENT_THEMES.columns]].copy()
     sessions = pd.DataFrame(
         {

@@ -151,3 +151,18 @@ def test_label_roles_param() -> None:
         section_from_dict({"label_roles": {"moderator": ["host"], "panelist": ["Host"]}}, SegmentParams)
     with pytest.raises(InputError, match="unknown parameter"):
         section_from_dict({"label_roles": {"judge": ["x"]}}, SegmentParams)
+
+
+def test_statements_time_columns_are_optional_but_checked_when_present() -> None:
+    import pandas as pd
+
+    from pipeline.contract import STATEMENTS, ContractError, validate
+
+    row = dict(report_id="r", statement_id="r:0001", seq=1, section="other", speaker="Ana", role="other",
+               speaker_label="Ana", text="Hi.", line_start=1, line_end=1, page=None)
+    without = validate(pd.DataFrame([row]), STATEMENTS, "s.csv")
+    assert "start_time" not in without.columns
+    timed = validate(pd.DataFrame([{**row, "start_time": "00:00:01.000", "end_time": None}]), STATEMENTS, "s.csv")
+    assert list(timed.columns)[-2:] == ["start_time", "end_time"]
+    with pytest.raises(ContractError, match="lacks column"):
+        validate(pd.DataFrame([{k: v for k, v in row.items() if k != "text"}]), STATEMENTS, "s.csv")
