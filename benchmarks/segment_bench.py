@@ -35,7 +35,6 @@ import argparse
 import json
 import logging
 import os
-import re
 import tempfile
 import textwrap
 import time

