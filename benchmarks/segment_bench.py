@@ -11,6 +11,8 @@ receive it, in layouts of our own:
 * `hearing` (.txt): a hearing record: the label on its own line ("Mr. X (Riding, Party):",
   "The Chair (Hon. Y (Riding, Lib.)):", "Lynne Neagle AM:"), then the utterance wrapped at
   78 columns;
+* `hearing_pdf` (.pdf): the hearing layout printed to PDF by tests/docgen.py (40 lines a page,
+  a running footer; blank lines become vertical space, as in a typeset record);
 * `vtt` (.vtt): a call transcript: every utterance cut into short cues of 12 words,
   each cue "Label: words" (as Zoom writes them), one after the other;
 
@@ -52,7 +54,7 @@ DEFAULT_CORPUS = next(
     (p / "shared" / "corpora" / "qmsum_committee" for p in (REPO.parent, REPO.parent.parent) if (p / "shared").is_dir()),
     REPO.parent / "shared" / "corpora" / "qmsum_committee",
 )
-LAYOUTS = ("paragraphs", "hearing", "vtt")
+LAYOUTS = ("paragraphs", "hearing", "vtt", "hearing_pdf")
 CUE_WORDS = 12
 
 log = logging.getLogger("benchmarks.segment_bench")
@@ -224,6 +226,38 @@ def score_variants(folder: Path, nlp, params) -> list[tuple[str, int, int, int]]
     return out
 
 
+_PDF_LINES_PER_PAGE = 40
+
+
+def _pdf_spans(text: str, spans: list[tuple[int, int]], path: Path) -> list[tuple[int, int]]:
+    """Print `text` to PDF and map each utterance's lines to the lines the PDF reader gives back.
+
+    The reader's lines are matched to the text's non-blank lines in order (footers and page
+    numbers in between are skipped), so the scoring sees the utterance where the reader put it.
+    """
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from docgen import make_pdf
+
+    from pipeline.segment.readers import read_report
+
+    lines = text.split("\n")
+    make_pdf(lines, path, footer="House of Commons committee - unofficial record", lines_per_page=_PDF_LINES_PER_PAGE)
+    read = [line for line in read_report(path) if line.text.strip()]
+    where: dict[int, int] = {}
+    cursor = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        while cursor < len(read) and " ".join(read[cursor].text.split()) != " ".join(line.split()):
+            cursor += 1
+        if cursor < len(read):
+            where[number] = read[cursor].line_no
+            cursor += 1
+    return [(where.get(first, -1), where.get(last, -1)) for first, last in spans]
+
+
 def _as_pdf(path: Path, folder: Path, wrap: int) -> Path:
     """The text report printed to PDF by tests/docgen.py (blank lines become space, as in real PDFs),
     its lines first wrapped at `wrap` characters as a typeset page would (0: a line per paragraph)."""
@@ -259,9 +293,12 @@ def run(corpus: Path, layouts: tuple[str, ...], limit: int | None, show_errors: 
             for path in paths:
                 utterances = gold_utterances(json.loads(path.read_text(encoding="utf-8")))
                 title = f"Committee meeting {path.stem.replace('_', ' ')}"
-                text, spans = render(utterances, layout, title)
-                suffix = ".vtt" if layout == "vtt" else ".txt"
-                (Path(tmp) / f"{path.stem}{suffix}").write_text(text, encoding="utf-8")
+                text, spans = render(utterances, "hearing" if layout == "hearing_pdf" else layout, title)
+                if layout == "hearing_pdf":
+                    spans = _pdf_spans(text, spans, Path(tmp) / f"{path.stem}.pdf")
+                else:
+                    suffix = ".vtt" if layout == "vtt" else ".txt"
+                    (Path(tmp) / f"{path.stem}{suffix}").write_text(text, encoding="utf-8")
                 rendered[path.stem] = (utterances, spans)
             results, errors = segment_folder(Path(tmp), params, nlp)
             for problem in errors.itertuples():
