@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from pipeline.segment.lines import SourceLine
-from pipeline.segment.normalise import BULLET_RE, letters_only, starts_lowercase
+from pipeline.segment.normalise import BULLET_RE, ends_sentence, letters_only, starts_lowercase
 
 PAGE_NUMBER_RE = re.compile(
     r"^\s*(?:[-–—]\s*)?(?:(?:page|pag|pág|página|pagina|p)\.?\s*)?\d{1,4}"
@@ -87,8 +87,11 @@ def _spoken_after_label(lines: Sequence[SourceLine], index: int, is_protected: C
     if before.page == lines[index].page and text.endswith(":") and is_protected(text):
         return True
     # In text without pages a footer is set apart by blank lines: a line glued under a line of
-    # text ("... to rural" / "Canadians?", a paragraph's second line) is text.
-    return before.page is None and lines[index].page is None and bool(text)
+    # text ("... to rural" / "Canadians?", a paragraph's second line) is text. With pages, the
+    # tail of a sentence on the same page is text too (a footer is found at the page edges anyway).
+    if before.page is None and lines[index].page is None:
+        return bool(text)
+    return before.page == lines[index].page and bool(text) and not ends_sentence(text) and not text.endswith(":")
 
 
 def _eligible(text: str, is_protected: Callable[[str], bool]) -> bool:
