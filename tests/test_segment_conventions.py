@@ -218,3 +218,17 @@ def test_report_variants(gold: Path, nlp) -> None:
     for name, n, right, _, fused in scores:
         assert right / n >= 0.95, name
         assert fused == 0, name
+
+
+def test_group_labels_and_apostrophes_in_asides(nlp) -> None:
+    text = (
+        "Hansard\n\nMr. Jack Harris (St. John's East, NDP):\nMr. Speaker, I rise on a point of order.\n\n"
+        "Some hon. members:\nAgreed.\n\nMr. Jack Harris:\nAgain.\n"
+    )
+    result = _segment(text, nlp)
+    assert list(zip(result.statements["speaker"], result.statements["role"])) == [
+        ("Jack Harris", "other"),
+        ("Some hon. members", "other"),  # a group, not a fragment of the riding ("John's East, Ndp)")
+        ("Jack Harris", "other"),
+    ]
+    assert result.speakers.set_index("speaker").loc["Jack Harris", "affiliation"] == "St. John's East, NDP"

@@ -34,7 +34,10 @@ DEFAULT_LABEL_ROLES: dict[str, tuple[str, ...]] = {
     ),
     "panelist": ("witness", "panelist", "panellist", "ponente", "panelista"),
     "keynote": ("keynote", "keynote speaker"),
-    "other": ("q", "question", "a", "answer", "questioner", "respondent"),
+    "other": (
+        "q", "question", "a", "answer", "questioner", "respondent",
+        "some hon. members", "an hon. member", "some members", "a member", "voices", "a voice",
+    ),
 }
 
 
