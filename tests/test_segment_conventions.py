@@ -232,3 +232,19 @@ def test_group_labels_and_apostrophes_in_asides(nlp) -> None:
         ("Jack Harris", "other"),
     ]
     assert result.speakers.set_index("speaker").loc["Jack Harris", "affiliation"] == "St. John's East, NDP"
+
+
+def test_markdown_transcript_and_labels_in_capitals(nlp) -> None:
+    text = (
+        "# Webinar 9: Care cooperatives\n\n**Moderator:** Ana Lucía Ferreira Soto\n\n## Relevant ideas and key points\n\n"
+        "**Ana Lucía Ferreira Soto:** Welcome to the ninth session.\n\n**MR. TOM BAKER:** Thank you, Ana.\n\n"
+        "THE CHAIRMAN: Next.\n"
+    )
+    result = _segment(text, nlp)
+    assert list(zip(result.statements["speaker"], result.statements["role"], result.statements["text"])) == [
+        ("Ana Lucía Ferreira Soto", "moderator", "Welcome to the ninth session."),
+        ("Tom Baker", "other", "Thank you, Ana."),
+        ("Ana Lucía Ferreira Soto", "moderator", "Next."),  # the chair is the header's moderator
+    ]
+    assert result.session.iloc[0]["moderator"] == "Ana Lucía Ferreira Soto"
+    assert result.dropped.set_index("line_no").loc[5, "text"] == "## Relevant ideas and key points"  # as written

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -41,6 +41,7 @@ from pipeline.segment.normalise import (
     starts_lowercase,
     strip_bullet,
     strip_inline_markup,
+    strip_markdown,
 )
 from pipeline.segment.sections import heading_section
 from pipeline.segment.settings import LabelRoles, SegmentParams
@@ -119,6 +120,8 @@ class _Walk:
 
 def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, params: SegmentParams) -> SegmentedReport:
     """Segment one report. Raises InputError(report_id, ...) when no speaker can be recognised."""
+    originals = {line.line_no: line.text for line in lines}
+    lines = [replace(line, text=strip_markdown(line.text)) for line in lines]
     furniture = find_furniture(
         lines,
         min_repeats=params.min_footer_repeats,
@@ -135,7 +138,7 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
     judge = NameJudge(nlp, roster, roles, recurring)
     identities = Identities(judge, roster)
 
-    walk = _Walk(judge=judge, nlp=nlp, identities=identities, line_texts={line.line_no: line.text for line in lines})
+    walk = _Walk(judge=judge, nlp=nlp, identities=identities, line_texts=originals)
     walk.wrap = wrap_width([line.text for line in content[body_start:]])
     walk.dropped.update(header.reasons)
     first_body_line = content[body_start].line_no if body_start < len(content) else None
