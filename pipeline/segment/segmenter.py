@@ -217,6 +217,7 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
         _close(walk)
         walk.section, walk.speaker = section, ""
         walk.dropped[line.line_no] = "heading"
+        walk.after_label = False
         return
     label = _wrapped_label(walk, text) or label_only(text, judge)
     if label is not None:
