@@ -191,7 +191,7 @@ def score(utterances: list[Utterance], spans: list[tuple[int, int]], statements,
     return result
 
 
-def score_variants(folder: Path, nlp, params) -> list[tuple[str, int, int, int]]:
+def score_variants(folder: Path, nlp, params) -> list[tuple[str, int, int, int, int]]:
     """(file, gold statements, right, statements found, fused) for each fixture with a `.gold.json` beside it.
 
     The gold lists (speaker, the opening words of the statement) in order; a gold statement
@@ -199,11 +199,15 @@ def score_variants(folder: Path, nlp, params) -> list[tuple[str, int, int, int]]
     that speaker; it is fused when that statement also holds the gold statement before it.
     Each text fixture is also printed to PDF twice (a line per paragraph; wrapped at 90 characters).
     """
+    with tempfile.TemporaryDirectory(prefix="segment_variants_") as tmp_dir:
+        return _score_variants_in(folder, Path(tmp_dir), nlp, params)
+
+
+def _score_variants_in(folder: Path, tmp: Path, nlp, params) -> list[tuple[str, int, int, int, int]]:
     from pipeline.segment.readers import read_report
     from pipeline.segment.segmenter import segment_report
 
     out = []
-    tmp = Path(tempfile.mkdtemp(prefix="segment_variants_"))
     for gold_path in sorted(folder.glob("*.gold.json")):
         stem = gold_path.name[: -len(".gold.json")]
         paths = sorted(p for p in folder.iterdir() if p.stem == stem and not p.name.endswith(".json"))
