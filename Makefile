@@ -48,6 +48,8 @@ bench: venv
 	$(BIN)/python -m benchmarks.embed_bench
 	$(BIN)/python -m benchmarks.cap_bench
 	$(BIN)/python -m benchmarks.segments_bench
+	$(BIN)/python -m benchmarks.segment_bench
+	$(BIN)/python -m benchmarks.segment_bench --variants
 
 # Regenerate the lock from requirements.in (needs the registries).
 lock:

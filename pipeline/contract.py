@@ -41,6 +41,7 @@ class Column:
     # `default`, or with a copy of the column `default_from` (older files and core outputs read as before)
     default: str | None = None
     default_from: str | None = None
+    optional: bool = False  # may be absent from the table; checked when present
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,17 @@ class Table:
         return [c.name for c in self.columns]
 
 
-def _c(name: str, kind: Kind = "str", *, nullable: bool = False, allowed: tuple[str, ...] | None = None,
-       default: str | None = None, default_from: str | None = None) -> Column:
-    return Column(name, kind, nullable, allowed, default, default_from)
+def _c(
+    name: str,
+    kind: Kind = "str",
+    *,
+    nullable: bool = False,
+    allowed: tuple[str, ...] | None = None,
+    default: str | None = None,
+    default_from: str | None = None,
+    optional: bool = False,
+) -> Column:
+    return Column(name, kind, nullable, allowed, default, default_from, optional)
 
 
 CORRECTED_BY = ("", "analyst")  # corrected_by: empty (the machine's value) or analyst (a corrections rule)
@@ -79,6 +88,9 @@ STATEMENTS = Table(
         _c("line_start", "int"),
         _c("line_end", "int"),
         _c("page", "int", nullable=True),
+        # a transcript's cue times ("HH:MM:SS.mmm") of the statement's first and last cue; empty otherwise
+        _c("start_time", nullable=True, optional=True),
+        _c("end_time", nullable=True, optional=True),
         _c("corrected_by", allowed=CORRECTED_BY, default=""),  # analyst: a speaker rule changed the row
     ),
     sort_by=("report_id", "seq"),
@@ -99,9 +111,10 @@ SESSIONS = Table(
         _c("keynotes"),
         _c("panelists"),
         _c("panelist_affiliations"),
-        _c("participants_zoom", "int", nullable=True),
-        _c("facebook_views", "int", nullable=True),
+        _c("participants", "int", nullable=True),  # people who attended live, on any platform
+        _c("views", "int", nullable=True),  # views of the stream or recording, on any platform
         _c("people_reached", "int", nullable=True),
+        _c("participation"),  # the participation figures as the report writes them (platforms named there)
     ),
     sort_by=("report_id",),
     unique=("report_id",),
@@ -373,7 +386,7 @@ def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
             df[c.name] = df[c.default_from] if c.default_from else c.default
         for c in unset:  # a frame built with the contract's column list, before anything set the column
             df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), c.default)
-    missing = [c for c in table.column_names if c not in df.columns]
+    missing = [c.name for c in table.columns if c.name not in df.columns and not c.optional]
     if missing:
         raise ContractError(source, f"{table.name} table lacks column(s) {', '.join(missing)}")
     if not table.extra_columns_allowed:
@@ -381,6 +394,8 @@ def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
         if extra:
             raise ContractError(source, f"{table.name} table has unexpected column(s) {', '.join(extra)}")
     for col in table.columns:
+        if col.name not in df.columns:
+            continue  # an optional column left out
         series = df[col.name]
         nulls = series.isna()
         if nulls.any() and not col.nullable:
@@ -408,5 +423,5 @@ def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
         if dup.any():
             first = df.loc[dup, list(table.unique)].iloc[0].tolist()
             raise ContractError(source, f"{table.name} rows are not unique on {', '.join(table.unique)}: {first}")
-    ordered = table.column_names + [c for c in df.columns if c not in table.column_names]
+    ordered = [c for c in table.column_names if c in df.columns] + [c for c in df.columns if c not in table.column_names]
     return df[ordered]

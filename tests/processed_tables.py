@@ -64,7 +64,8 @@ def make_processed() -> Processed:
             "title": ["Social economy & <sustainable> development", "Local development"],
             "moderator": ["Ana Mod", "Fay Mod"], "keynotes": ["Bea Key", "Gus Key"],
             "panelists": ["Cid Pan; Dia Pan", "Hal Pan"], "panelist_affiliations": ["Congress; Ministry", "ILO"],
-            "participants_zoom": [237, pd.NA], "facebook_views": [3900, pd.NA], "people_reached": [12110, pd.NA],
+            "participants": [237, pd.NA], "views": [3900, pd.NA], "people_reached": [12110, pd.NA],
+            "participation": ["237 participants in zoom, 3,900 views on Facebook, 12,110 people reached.", ""],
         }
     )
     sp = df.groupby(["report_id", "speaker", "role"]).size().rename("n_statements").reset_index()

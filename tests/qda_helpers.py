@@ -66,7 +66,7 @@ def write_corpus(folder: Path) -> dict[str, Path]:
     write_table(pd.DataFrame([{"report_id": REPORT, "speaker": p, "role": r, "affiliation": a, "aliases": p, "n_statements": n}
                               for p, r, a, n in people]), paths["speakers"], SPEAKERS)
     session = {c: "" for c in SESSIONS.column_names} | {"report_id": REPORT, "date": "2020-06-09", "session": 1,
-                                                         "participants_zoom": pd.NA, "facebook_views": pd.NA, "people_reached": pd.NA}
+                                                         "participants": pd.NA, "views": pd.NA, "people_reached": pd.NA}
     write_table(pd.DataFrame([session]), paths["sessions"], SESSIONS)
     corrections = folder / "corrections.yaml"
     corrections.write_text((REPO / "data" / "corrections" / "corrections.yaml").read_text(encoding="utf-8"), encoding="utf-8")

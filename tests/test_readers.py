@@ -237,7 +237,14 @@ welcome &amp; thanks.</v>
 
 def test_vtt_cues_voices_and_tags(tmp_path: Path) -> None:
     lines = read_report(write(tmp_path, "r.vtt", VTT.encode()))
-    assert lines == [
+    # each cue's times, "HH:MM:SS.mmm" whatever the file writes ("00:04.000")
+    assert [(line.start, line.end) for line in lines] == [
+        ("00:00:01.000", "00:00:04.000"),
+        ("00:00:04.000", "00:00:06.000"),
+        ("00:00:04.000", "00:00:06.000"),
+        ("00:00:06.000", "00:00:09.000"),
+    ]
+    assert [SourceLine(line.line_no, line.text, line.page) for line in lines] == [
         SourceLine(13, "Soraya Pérez: Good morning, everyone; welcome & thanks.", None),
         SourceLine(17, "Humberto Cerdio: Thank you.", None),
         SourceLine(18, "Ann: Hello!", None),
@@ -261,7 +268,12 @@ spans two lines.
 
 def test_srt_cues_numbers_and_tags(tmp_path: Path) -> None:
     lines = read_report(write(tmp_path, "r.srt", SRT.encode("utf-8-sig")))
-    assert lines == [
+    assert [(line.start, line.end) for line in lines] == [
+        ("00:00:01.000", "00:00:04.000"),
+        ("00:00:04.000", "00:00:06.000"),
+        ("00:00:06.000", "00:00:08.000"),
+    ]
+    assert [SourceLine(line.line_no, line.text, line.page) for line in lines] == [
         SourceLine(3, "Soraya Pérez: the first cue spans two lines.", None),
         SourceLine(8, "second cue", None),
         SourceLine(11, "third cue after a missing blank line", None),

@@ -78,7 +78,7 @@ def test_english_header() -> None:
     affiliations = {p.name: p.affiliation for p in header.people}
     assert affiliations["Pedro Gómez"] == "Ministry of Labour of Colombia"  # wrapped entry joined
     assert affiliations["Kwame Mensah-Boateng"] == "Ghana Co-operative Council"
-    assert (header.participants_zoom, header.facebook_views, header.people_reached) == (120, 1050, 4300)
+    assert (header.participants, header.views, header.people_reached) == (120, 1050, 4300)
     # every non-blank header line is accounted for; the logo is garbled text
     non_blank = {l.line_no for l in lines[:body_start] if l.text.strip()}
     assert set(header.reasons) == non_blank
@@ -92,14 +92,14 @@ def test_spanish_header() -> None:
     assert header.names("moderator") == ["Rosa Elena Quispe"]
     assert header.names("keynote") == ["Luis Ángel Torres"]
     assert header.names("panelist") == ["Marta Núñez"]
-    assert (header.participants_zoom, header.facebook_views, header.people_reached) == (85, 400, None)
+    assert (header.participants, header.views, header.people_reached) == (85, 400, None)
 
 
 def test_missing_fields_are_empty_not_errors() -> None:
     header, body_start = parse_header(_lines("Some title\n\nKey points:\n- text"), _body_start)
     assert body_start == 2
     assert header.people == ()
-    assert header.date == "" and header.session is None and header.participants_zoom is None
+    assert header.date == "" and header.session is None and header.participants is None
     assert header.title == "Some title"
 
 
@@ -122,8 +122,8 @@ def test_report_line(line: str, expected: dict[str, object]) -> None:
 def test_participation_in_any_order() -> None:
     assert parse_participation("12,110 people reached; 3 900 views on Facebook and 237 participants") == {
         "people_reached": 12110,
-        "facebook_views": 3900,
-        "participants_zoom": 237,
+        "views": 3900,
+        "participants": 237,
     }
 
 

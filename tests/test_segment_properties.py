@@ -9,6 +9,8 @@ of the statements.
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -105,3 +107,63 @@ def test_arbitrary_lines_never_crash(nlp, raw_lines) -> None:
         assert "no recognisable speaker" in exc.problem
         return
     _check_accounting(result, len(lines))
+
+
+# Speaker labels of every convention: role word, title, name, post-nominal, (nested) aside; on
+# their own line, at the start of a paragraph, or in transcript cues.
+NAMES = ["Laura Gómez Ibarra", "Tomás Okafor", "Nicola Edwards", "Hefin David", "Chris d'Entremont", "Marie-Claude Bibeau"]
+TITLES = ["", "Mr.", "Ms.", "Dr.", "Hon.", "Professor", "Right Hon."]
+POSTNOMINALS = ["", "AM", "MP", "MS"]
+ASIDES = ["", "(ILO)", "(Vancouver East, NDP)", "(Minister of Health)", "(Université de Lyon (France))"]
+
+
+@st.composite
+def labelled_turns(draw) -> tuple[str, list[tuple[str, str, str]]]:
+    """(layout, [(label, person, text)]): each person keeps one label form, speaks twice or more, and
+    the chair is named once ("The Chair (Hon. X (Riding, Lib.))") and then written "The Chair"."""
+    layout = draw(st.sampled_from(["own_line", "paragraph", "cue"]))
+    people = draw(st.lists(st.sampled_from(NAMES), min_size=2, max_size=4, unique=True))
+    chair = people[0]
+    forms = {
+        person: " ".join(
+            part
+            for part in (draw(st.sampled_from(TITLES)), person, draw(st.sampled_from(POSTNOMINALS)), draw(st.sampled_from(ASIDES)))
+            if part
+        )
+        for person in people[1:]
+    }
+    order = draw(st.permutations(people[1:] * 2))
+    turns = [(f"The Chair (Hon. {chair} (Nipissing—Timiskaming, Lib.))", chair, draw(sentences))]
+    for person in order:
+        if turns[-1][1] == person:
+            turns.append(("The Chair", chair, draw(sentences)))
+        turns.append((forms[person], person, " ".join(draw(st.lists(sentences, min_size=1, max_size=3)))))
+    return layout, turns
+
+
+def _render(layout: str, turns: list[tuple[str, str, str]]) -> list[str]:
+    lines = ["Committee meeting", ""]
+    for label, _, text in turns:
+        if layout == "own_line":
+            lines += [f"{label}:", *textwrap.wrap(text, 50), ""]
+        elif layout == "paragraph":
+            lines += [f"{label}: {text}", ""]
+        else:  # short cues, one after the other, each with the label
+            words = text.split()
+            lines += [f"{label}: {' '.join(words[i:i + 5])}" for i in range(0, len(words), 5)]
+    return lines
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(labelled_turns())
+def test_labels_of_every_convention(nlp, generated) -> None:
+    layout, turns = generated
+    lines = _render(layout, turns)
+    result = segment_report("labels", _source(lines), nlp=nlp, params=SegmentParams())
+    _check_accounting(result, len(lines))
+    statements = result.statements
+    assert list(statements["speaker"]) == [person for _, person, _ in turns]  # one statement per turn, the right person
+    assert [" ".join(text.split()) for text in statements["text"]] == [text for _, _, text in turns]  # no word lost
+    roles = dict(zip(statements["speaker"], statements["role"]))
+    assert roles[turns[0][1]] == "moderator"
+    assert {roles[person] for _, person, _ in turns[1:] if person != turns[0][1]} <= {"other"}

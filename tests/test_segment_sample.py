@@ -88,7 +88,8 @@ def test_session_metadata_and_participation(result) -> None:
     assert session["moderator"] == "Humberto Cerdio"
     assert session["keynotes"] == "Maude Brossard-Sabourin"
     assert session["panelists"] == "Soraya Pérez Munguía; Juan Pablo Ortiz; Roberto Di Meglio"
-    assert (session["participants_zoom"], session["facebook_views"], session["people_reached"]) == (237, 3900, 12110)
+    assert (session["participants"], session["views"], session["people_reached"]) == (237, 3900, 12110)
+    assert session["participation"] == "237 participants in zoom, 3,900 views on Facebook, 12,110 people reached."
 
 
 def test_no_furniture_in_any_statement(result) -> None:

@@ -189,8 +189,8 @@ def _metadata(session: pd.Series) -> list[dict[str, str]]:
         ("Date", session["date"]), ("Time", time), ("Title", session["title"]), ("Moderator", session["moderator"]),
         ("Keynote speakers", session["keynotes"]), ("Panelists", session["panelists"]),
         ("Panelists' affiliations", session["panelist_affiliations"]),
-        ("Participants on Zoom", session["participants_zoom"]), ("Facebook views", session["facebook_views"]),
-        ("People reached", session["people_reached"]),
+        ("Participants", session["participants"]), ("Views", session["views"]),
+        ("People reached", session["people_reached"]), ("Participation as reported", session["participation"]),
     ]
     return [{"label": label, "value": text(v)} for label, v in items if text(v)]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from pipeline.segment.lines import SourceLine
-from pipeline.segment.normalise import BULLET_RE, letters_only, starts_lowercase
+from pipeline.segment.normalise import BULLET_RE, ends_sentence, letters_only, starts_lowercase
 
 PAGE_NUMBER_RE = re.compile(
     r"^\s*(?:[-–—]\s*)?(?:(?:page|pag|pág|página|pagina|p)\.?\s*)?\d{1,4}"
@@ -61,8 +61,10 @@ def find_furniture(
     if any(line.page is not None for line in lines):
         candidates |= _page_edge_pieces(lines, min_repeats=min_repeats, is_protected=is_protected)
     reasons: dict[int, str] = {}
-    for line in lines:
+    for index, line in enumerate(lines):
         key = letters_only(line.text)
+        if line.page is None and _spoken_after_label(lines, index, is_protected):
+            continue  # (with pages, a footer may sit right under a label at the page's foot)
         if key in candidates:
             reasons[line.line_no] = "footer"
         elif len(key) >= _MIN_LETTERS and not BULLET_RE.match(line.text) and _is_concatenation(key, candidates):
@@ -70,6 +72,26 @@ def find_furniture(
     _add_garbled_variants(lines, reasons, candidates, similarity=similarity, is_protected=is_protected)
     _add_page_numbers(lines, reasons)
     return Furniture(reasons=reasons, pages=_pages(lines, reasons))
+
+
+def _spoken_after_label(lines: Sequence[SourceLine], index: int, is_protected: Callable[[str], bool]) -> bool:
+    """A line right under a speaker label ('The Chair:' / 'Back to Ms. Shin.'), on the same page, is what they said.
+
+    Hearing records repeat short turns word for word; a running footer is set
+    apart from the text (a blank line, a page break), never glued under a label.
+    """
+    if index == 0:
+        return False
+    before = lines[index - 1]
+    text = before.text.strip()
+    if before.page == lines[index].page and text.endswith(":") and is_protected(text):
+        return True
+    # In text without pages a footer is set apart by blank lines: a line glued under a line of
+    # text ("... to rural" / "Canadians?", a paragraph's second line) is text. With pages, the
+    # tail of a sentence on the same page is text too (a footer is found at the page edges anyway).
+    if before.page is None and lines[index].page is None:
+        return bool(text)
+    return before.page == lines[index].page and bool(text) and not ends_sentence(text) and not text.endswith(":")
 
 
 def _eligible(text: str, is_protected: Callable[[str], bool]) -> bool:
@@ -89,7 +111,11 @@ def _recurring_pieces(
     candidates; nor is a line starting in lowercase (the tail of a cut sentence).
     Blank lines are not required around a footer: PDF text layers drop them.
     """
-    keys = [letters_only(l.text) for l in lines if _eligible(l.text, is_protected) and not starts_lowercase(l.text)]
+    keys = [
+        letters_only(l.text)
+        for i, l in enumerate(lines)
+        if _eligible(l.text, is_protected) and not starts_lowercase(l.text) and not _spoken_after_label(lines, i, is_protected)
+    ]
     counts = Counter(keys)
     pieces = {key for key, n in counts.items() if n >= min_repeats}
     # A footer written once on one line ("Sponsored by: X") and elsewhere on two

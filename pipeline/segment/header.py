@@ -19,16 +19,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.segment.lines import SourceLine
-from pipeline.segment.names import Person, clean_name
+from pipeline.segment.names import Person, clean_name, has_name_shape
 from pipeline.segment.normalise import collapse_spaces, fold, join_pdf_hyphen, strip_bullet
 
 _FIELD_RE = re.compile(r"^(?P<label>[^:]{3,70}?)\s*:\s*(?P<value>.*)$")
 _FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("moderator", re.compile(r"\b(moderat|moderad|facilitat|facilitad|host\b|conductor|conductora)")),
-    ("panelists", re.compile(r"\b(panel|comentarist|commentator|discussant|panelist)")),
+    ("moderator", re.compile(r"\b(moderat|moderad|facilitat|facilitad|host\b|conductor|conductora|chair|presid)")),
+    ("panelists", re.compile(r"\b(panel|comentarist|commentator|discussant|panelist|witness|minister|invited|guest|testig)")),
     ("keynote", re.compile(r"\b(main speaker|keynote|ponente|conferencist|orador|expositor|presenter|speaker)")),
     ("participants", re.compile(r"\b(participa|asistent|attendance|attendees)")),
 )
+# "Chair:" / "Witness:" with nothing after it is a speaker label in a hearing record, not a field.
+_BARE_ROLE_LABEL_RE = re.compile(
+    r"^(the )?((acting|deputy|vice-?) ?)?(chair|chairman|chairwoman|chairperson|witness|minister|host|co-host)$"
+)
+_PERSON_KINDS = frozenset({"moderator", "panelists", "keynote"})
 _NAME_FIELD_HINT = re.compile(r"\b(name|names|nombre|nombres|nom)\b")
 _SERIES_RE = re.compile(r"\b(series|serie|ciclo|cycle|season|temporada)\b")
 _REPORT_RE = re.compile(r"\b(report|reporte|informe|relatoria|session|sesion|minutes|acta)\b")
@@ -64,9 +69,10 @@ class Header:
     end_time: str = ""
     title: str = ""
     people: tuple[Person, ...] = ()
-    participants_zoom: int | None = None
-    facebook_views: int | None = None
+    participants: int | None = None
+    views: int | None = None
     people_reached: int | None = None
+    participation: str = ""
     reasons: dict[int, str] = field(default_factory=dict)
 
     def names(self, role: str) -> list[str]:
@@ -86,10 +92,34 @@ def field_kind(text: str) -> tuple[str, str] | None:
         return None
     for kind, pattern in _FIELDS:
         if pattern.search(label):
-            return kind, match.group("value").strip()
+            value = match.group("value").strip()
+            if kind in _PERSON_KINDS and _is_turn(match.group("label"), value):
+                return None
+            return kind, value
     if _NAME_FIELD_HINT.search(label) and len(label.split()) <= 6:
         return "other", match.group("value").strip()
     return None
+
+
+_FIELD_LOOKAHEAD = 2
+
+
+def _fields_follow(lines: Sequence[SourceLine], index: int) -> bool:
+    """Whether a header field comes within the next few non-blank lines."""
+    after = [line.text.strip() for line in lines[index + 1 :] if line.text.strip()][:_FIELD_LOOKAHEAD]
+    return any(field_kind(text) is not None for text in after)
+
+
+def _is_turn(label: str, value: str) -> bool:
+    """'The Chair (Hon. X): I call this meeting to order.' is a speaker's turn, not a roster field:
+    a field's label has no parenthesised name, its value opens with a name, and a bare role word
+    ('Chair:') alone on its line is a speaker label."""
+    if "(" in label:
+        return True
+    if not value:
+        return bool(_BARE_ROLE_LABEL_RE.match(fold(label).rstrip(".")))
+    first = re.split(r"[,;(–—]| - ", value, maxsplit=1)[0].strip().rstrip(".")
+    return not first or not has_name_shape(first)
 
 
 def parse_header(lines: Sequence[SourceLine], is_body_start: Callable[[str], bool]) -> tuple[Header, int]:
@@ -101,11 +131,18 @@ def parse_header(lines: Sequence[SourceLine], is_body_start: Callable[[str], boo
     `Header.reasons` (header_field, or garbled for logo text).
     """
     body_start = len(lines)
+    seen_field = False
     for index, line in enumerate(lines):
         text = line.text.strip()
-        if text and is_body_start(text):
+        if not text:
+            continue
+        following = lines[index + 1].text.strip() if index + 1 < len(lines) else ""
+        if is_body_start(text) or (not seen_field and is_prose(text, following)):
+            if not seen_field and not text.endswith(":") and _fields_follow(lines, index):
+                continue  # a title that happens to read like a heading or a label, above the fields
             body_start = index
             break
+        seen_field = seen_field or field_kind(text) is not None
     head = lines[:body_start]
     first_field = next((i for i, l in enumerate(head) if field_kind(l.text.strip())), len(head))
     reasons: dict[int, str] = {}
@@ -115,9 +152,29 @@ def parse_header(lines: Sequence[SourceLine], is_body_start: Callable[[str], boo
     return header, body_start
 
 
-def _parse_preamble(lines: Sequence[SourceLine], reasons: dict[int, str]) -> dict[str, object]:
-    """Logos, series, event, the report/session line and the title (the last line before the fields).
+_SENTENCE_INSIDE_RE = re.compile(r"\w[.?!]\s+[A-Z]")
+_MIN_PROSE_WORDS = 10
 
+
+def is_prose(text: str, following: str) -> bool:
+    """Body text before any header field: sentences, or a paragraph wrapped onto a lowercase line.
+
+    A title, series or logo line is neither; so a document that opens with
+    text (a transcript, a hearing record) keeps it out of `title`.
+    """
+    if len(text.split()) < _MIN_PROSE_WORDS or _is_report_line(collapse_spaces(text)):
+        return False
+    sentences = bool(_SENTENCE_INSIDE_RE.search(text)) and text.rstrip().endswith((".", "?", "!"))
+    wrapped = bool(following) and following[0].islower()
+    return sentences or wrapped
+
+
+def _parse_preamble(lines: Sequence[SourceLine], reasons: dict[int, str]) -> dict[str, object]:
+    """Logos, series, event, the report/session line, a date line and the title.
+
+    The title is the last line before the fields that comes after the
+    report line and is not a date line ("September 1, 2020, 16:00-17:30");
+    failing that, what follows a colon in the report line ("Session 7: Financing ...").
     Line by line, not by blank-separated blocks: PDF text layers drop blank lines.
     """
     meta: dict[str, object] = {}
@@ -126,14 +183,21 @@ def _parse_preamble(lines: Sequence[SourceLine], reasons: dict[int, str]) -> dic
     report_index = next((i for i, t in enumerate(texts) if _is_report_line(t)), None)
     if report_index is not None:
         meta.update(parse_report_line(texts[report_index]))
-    title_index = None
-    if items and len(items) - 1 != report_index:
-        title_index = len(items) - 1
+    dated = {i for i, t in enumerate(texts) if i != report_index and _is_date_line(t)}
+    for i in sorted(dated):
+        for key, value in parse_report_line(texts[i]).items():
+            meta.setdefault(key, value)
+    first = report_index + 1 if report_index is not None else 0
+    candidates = [i for i in range(first, len(items)) if i not in dated]
+    title_index = candidates[-1] if candidates else None
+    if title_index is not None:
         meta["title"] = texts[title_index]
+    elif report_index is not None and ":" in texts[report_index]:
+        meta["title"] = texts[report_index].split(":", 1)[1].strip()
     series, event = [], []
     for i, (line, text) in enumerate(zip(items, texts)):
         reason = "header_field"
-        if i not in (report_index, title_index):
+        if i not in (report_index, title_index) and i not in dated:
             if _SERIES_RE.search(fold(text)):
                 series.append(text)
             elif len(text.split()) <= _LOGO_MAX_WORDS and not any(ch.isdigit() for ch in text):
@@ -144,6 +208,15 @@ def _parse_preamble(lines: Sequence[SourceLine], reasons: dict[int, str]) -> dic
     meta["series"] = " | ".join(series)
     meta["event"] = " | ".join(event)
     return meta
+
+
+_DATE_LINE_MAX_WORDS = 8
+
+
+def _is_date_line(text: str) -> bool:
+    """A short line giving a date or a time range and little else."""
+    folded = fold(text)
+    return len(text.split()) <= _DATE_LINE_MAX_WORDS and bool(_parse_date(folded) or _TIME_RANGE_RE.search(folded))
 
 
 def _is_report_line(text: str) -> bool:
@@ -186,10 +259,10 @@ def _parse_date(folded: str) -> str:
     return ""
 
 
-def _parse_fields(lines: Sequence[SourceLine], reasons: dict[int, str]) -> tuple[list[Person], dict[str, int | None]]:
+def _parse_fields(lines: Sequence[SourceLine], reasons: dict[int, str]) -> tuple[list[Person], dict[str, object]]:
     """Each field's value: on its own line after the colon, or on the following lines up to the next field."""
     people: list[Person] = []
-    figures: dict[str, int | None] = {}
+    figures: dict[str, object] = {}
     kind: str | None = None
     values: list[tuple[bool, str]] = []
 
@@ -201,7 +274,9 @@ def _parse_fields(lines: Sequence[SourceLine], reasons: dict[int, str]) -> tuple
                 if person is not None and all(p.name != person.name for p in people):
                     people.append(person)
         elif kind == "participants":
-            figures.update(parse_participation(" ".join(v for _, v in values)))
+            written = collapse_spaces(" ".join(v for _, v in values))
+            figures.update(parse_participation(written))
+            figures["participation"] = written
 
     for line in lines:
         text = line.text.strip()
@@ -254,9 +329,9 @@ def parse_participation(text: str) -> dict[str, int | None]:
         value = int(re.sub(r"\D", "", number))
         folded = fold(words)
         if re.search(r"facebook|view|vista|reproducc|visualizac", folded):
-            out.setdefault("facebook_views", value)
+            out.setdefault("views", value)
         elif re.search(r"reach|alcanz|alcance|impact", folded):
             out.setdefault("people_reached", value)
         elif re.search(r"zoom|participa|asistent|attend|conect", folded):
-            out.setdefault("participants_zoom", value)
+            out.setdefault("participants", value)
     return out

@@ -25,9 +25,11 @@ TITLES = frozenset(
     dr dra doctor doctora mtro mtra maestro maestra lic licenciado licenciada ing ingeniero ingeniera
     arq prof profa professor profesor profesora sr sra srta mr mrs ms miss mx dona
     hon honorable minister ministro ministra secretary secretario secretaria president presidente presidenta
-    mme mlle
+    mme mlle right rt honourable sir dame rev reverend cllr councillor
     """.split()
 )
+# Letters after a name, written in capitals ("Lynne Neagle AM", "Jane Smith, MP", "Ann Lee PhD").
+POSTNOMINALS = frozenset("am ms mp mla msp mpp mha mna td mep qc kc obe mbe cbe phd md mba".split())
 # Lowercase words that belong inside names ("María de la Ángeles", "Roberto Di Meglio").
 PARTICLES = frozenset("de la las los del di da das do dos du van von der den y e le el al bin ibn st".split())
 # Verbs that follow a name in an inline turn ("Dip. Soraya pregunta: ...", "X asks: ...").
@@ -41,7 +43,9 @@ SPEECH_VERBS = frozenset(
 )
 
 _ORG_PREFIX_RE = re.compile(r"^\s*([A-Z][A-Z0-9&.]{1,9})\s*[-–—/:]\s*(?=[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü])")
-_PARENS_RE = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+_PARENS_RE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
+# Elided particles glued to a surname: "d'Entremont", "l'Heureux", "dell'Acqua".
+_ELIDED_PREFIX_RE = re.compile(r"^[^\W\d_]{1,4}['’](?=[^\W\d_])")
 _TOKEN_SPLIT_RE = re.compile(r"[\s\-‐‑]+")
 _WORD_RE = re.compile(r"[^\W_][\w'’.\-]*", re.UNICODE)
 
@@ -51,11 +55,31 @@ def _bare(token: str) -> str:
 
 
 def strip_titles(name: str) -> str:
-    """Drop leading honorifics/titles ('Panelist Deputy. Soraya Pérez' -> 'Soraya Pérez')."""
+    """Drop leading honorifics/titles ('Panelist Deputy. Soraya Pérez' -> 'Soraya Pérez').
+
+    'The' goes only before a title ('The Honourable Patty Hajdu').
+    """
     tokens = name.split()
-    while len(tokens) > 1 and _bare(tokens[0]) in TITLES:
+    while len(tokens) > 1 and (
+        _bare(tokens[0]) in TITLES or (_bare(tokens[0]) == "the" and _bare(tokens[1]) in TITLES)
+    ):
         tokens = tokens[1:]
     return " ".join(tokens)
+
+
+def strip_postnominals(name: str) -> str:
+    """'Lynne Neagle AM' -> 'Lynne Neagle', 'Jane Smith, MP' -> 'Jane Smith': letters in capitals after a name."""
+    tokens = name.replace(",", " , ").split()
+    while len(tokens) > 1:
+        last = tokens[-1]
+        letters = "".join(ch for ch in last if ch.isalpha())
+        if last == ",":
+            tokens.pop()
+        elif letters and fold(letters) in POSTNOMINALS and sum(ch.isupper() for ch in letters) >= 2:
+            tokens.pop()
+        else:
+            break
+    return " ".join(tokens).replace(" , ", ", ").strip()
 
 
 def strip_org_prefix(name: str) -> str:
@@ -82,10 +106,18 @@ def clean_name(raw: str) -> str:
     """
     name = collapse_spaces(join_pdf_hyphen(raw)).strip(" -–—:,;")
     name = strip_org_prefix(name)
-    name = _PARENS_RE.sub("", name)
-    name = strip_titles(name)
+    name = remove_parens(name)
+    name = strip_postnominals(strip_titles(name))
     name = name.strip(" -–—:,;")
     return readable_case(name)
+
+
+def remove_parens(text: str) -> str:
+    """'Ana (ILO (Geneva)) Ruiz' -> 'Ana Ruiz': every bracketed aside, nested ones included."""
+    previous = None
+    while previous != text:
+        previous, text = text, _PARENS_RE.sub("", text)
+    return collapse_spaces(text)
 
 
 def name_tokens(name: str) -> tuple[str, ...]:
@@ -105,7 +137,7 @@ def has_name_shape(text: str, *, max_tokens: int = 6) -> bool:
             continue
         if _bare(bare) in PARTICLES:
             continue
-        first = bare[0]
+        first = _ELIDED_PREFIX_RE.sub("", bare)[:1] or bare[0]
         if not first.isalpha() or not first.isupper():
             return False
         if any(ch.isdigit() for ch in bare):

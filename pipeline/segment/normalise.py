@@ -42,6 +42,16 @@ def collapse_spaces(text: str) -> str:
     return _SPACES_RE.sub(" ", text).strip()
 
 
+_MD_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_STRONG_RE = re.compile(r"\*\*|__")
+
+
+def strip_markdown(text: str) -> str:
+    """'## Audience comments' -> 'Audience comments', '**Ana Ruiz:** Hello' -> 'Ana Ruiz: Hello':
+    Markdown headings and strong emphasis are layout, not words (single * and _ stay: bullets, names)."""
+    return _MD_STRONG_RE.sub("", _MD_HEADING_RE.sub("", text))
+
+
 def strip_inline_markup(text: str) -> str:
     """'<u>http://x</u>' -> 'http://x': underline/bold tags are formatting, not words."""
     return _INLINE_TAG_RE.sub("", text)

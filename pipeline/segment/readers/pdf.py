@@ -25,6 +25,7 @@ NO_TEXT_LAYER = "PDF has no text layer (scanned image?); run OCR first"
 # which NFC keeps and which would split words for the embedder and the codebook.
 _LIGATURES_RE = re.compile("[\ufb00-\ufb06]")
 _MAX_PROBLEM_CHARS = 200
+_SPACE_RUN_RE = re.compile(r"[ \t]{2,}")
 
 
 def read_pdf(path: Path, data: bytes) -> list[SourceLine]:
@@ -52,13 +53,30 @@ def _extract_pages(path: Path, data: bytes) -> list[str]:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             _decrypt_without_password(path, reader)
-        return [page.extract_text() or "" for page in reader.pages]
+        return [_page_text(page) for page in reader.pages]
     except InputError:
         raise
     except pypdf.errors.DependencyError as exc:
         raise InputError(path, f"PDF is encrypted and cannot be decrypted here: {_one_line(exc)}") from None
     except Exception as exc:  # pypdf raises many types on damaged files (ValueError, KeyError, zlib.error...)
         raise InputError(path, f"not a readable PDF: {_one_line(exc)}") from None
+
+
+def _page_text(page: pypdf.PageObject) -> str:
+    """The page's text in pypdf's layout mode: a vertical gap between lines comes out as blank
+    lines, so a paragraph break survives; positions become runs of spaces, which are collapsed.
+    Falls back to the plain extraction when layout mode fails on the page."""
+    try:
+        text = page.extract_text(extraction_mode="layout") or ""
+    except Exception:  # layout mode is stricter about odd fonts; the plain text is still the page's
+        logger.debug("layout extraction failed; plain extraction used", exc_info=True)
+        return page.extract_text() or ""
+    lines = [_SPACE_RUN_RE.sub(" ", line).strip() for line in text.split("\n")]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)  # runs of blank lines become one
+    return "\n".join(kept).strip("\n")
 
 
 def _decrypt_without_password(path: Path, reader: pypdf.PdfReader) -> None:

@@ -37,6 +37,8 @@ class _Cue:
     """The text lines of one cue, as read."""
 
     lines: tuple[SourceLine, ...]
+    start: str | None = None
+    end: str | None = None
 
 
 def read_transcript(path: Path, data: bytes) -> list[SourceLine]:
@@ -69,8 +71,21 @@ def _parse_cues(lines: list[SourceLine]) -> tuple[list[_Cue], list[SourceLine]]:
         stray.extend(block[: _identifier_start(block, timings[0])])
         for start, end in zip(timings, [*timings[1:], len(block)], strict=True):
             text_end = _identifier_start(block, end) if end < len(block) else end
-            cues.append(_Cue(tuple(block[start + 1 : text_end])))
+            begin, finish = _cue_times(block[start].text)
+            cues.append(_Cue(tuple(block[start + 1 : text_end]), begin, finish))
     return cues, stray
+
+
+_TIME_PARTS_RE = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})")
+
+
+def _cue_times(timing: str) -> tuple[str | None, str | None]:
+    """'00:01:02,500 --> 00:01:05.000 align:start' -> ('00:01:02.500', '00:01:05.000')."""
+    found = [
+        f"{int(h or 0):02d}:{int(m):02d}:{int(s):02d}.{frac.ljust(3, '0')}"
+        for h, m, s, frac in _TIME_PARTS_RE.findall(timing)[:2]
+    ]
+    return (found[0], found[1]) if len(found) == 2 else (None, None)
 
 
 def _identifier_start(block: list[SourceLine], timing: int) -> int:
@@ -103,14 +118,14 @@ def _cue_turns(cue: _Cue) -> list[SourceLine]:
         if not turns or _VOICE_START_RE.match(line.text):
             turns.append([])
         turns[-1].append(line)
-    joined = [SourceLine(turn[0].line_no, " ".join(line.text for line in turn)) for turn in turns]
+    joined = [SourceLine(turn[0].line_no, " ".join(line.text for line in turn), None, cue.start, cue.end) for turn in turns]
     return [_clean(line) for line in joined if _clean_text(_VOICE_RE.sub("", line.text))]
 
 
 def _clean(line: SourceLine) -> SourceLine:
     """Voice tags to 'Name: ', other markup removed, entities decoded, spaces collapsed."""
     text = _VOICE_RE.sub(lambda match: f"{match.group(1).strip()}: ", line.text)
-    return SourceLine(line.line_no, _clean_text(text), None)
+    return SourceLine(line.line_no, _clean_text(text), None, line.start, line.end)
 
 
 def _clean_text(text: str) -> str:
