@@ -148,7 +148,7 @@ def run(meetings: list[Meeting], vectors: dict[str, np.ndarray], *, with_bertopi
         "  version 1 at penalty 0.9 (no change test)": lambda m, v: segment_sequence(
             v, m.texts, dataclasses.replace(params, penalty=0.9, change_test=0.0), m.speakers),
         **{f"  penalty {pen}": (lambda m, v, pen=pen: segment_sequence(
-            v, m.texts, dataclasses.replace(params, penalty=pen), m.speakers)) for pen in (1.0, 0.8)},
+            v, m.texts, dataclasses.replace(params, penalty=pen), m.speakers)) for pen in (0.8,)},
         "  without speakers (content alone)": lambda m, v: segment_sequence(v, m.texts, params),
         "  without smoothing": lambda m, v: segment_sequence(
             v, m.texts, dataclasses.replace(params, smoothing_window=0), m.speakers
