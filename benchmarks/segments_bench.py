@@ -15,13 +15,17 @@ gaps): NMI, Pk, WindowDiff, and the number of segments, beside
   human topics (a baseline that is told the answer's size);
 * BERTopic with default settings (seeded UMAP) fitted on all utterances of all
   meetings, its topics taken as labels along each meeting;
-* the stage at lower penalties (more segments), and ablations: no speakers
-  (content alone), no smoothing, no length weighting, no centring;
+* version 1 of the method (one price, penalty 1.0, no separate change test), and
+  at penalty 0.9 without the change test (same cuts on these meetings, but a
+  homogeneous session gets spurious boundaries: tests/test_segments.py);
+* the stage at other penalties, and ablations: no speakers (content alone), no
+  smoothing, no length weighting, no centring;
 * a TextTiling-style depth-score cutter on the same vectors (own implementation,
   Hearst's cutoff mean + 0.5 sd of the depth scores);
 * ruptures' KernelCPD with the cosine kernel on the stage's prepared vectors
   (content alone) and boundary cost: the same cost without length weights; only
-  when ruptures is installed: it is measured here, not a dependency of the stage.
+  when ruptures is installed: it is measured here, not a dependency of the stage
+  (no change test there: it cuts at `penalty` alone).
 
 Tuning split: the params were tuned on the meetings at even positions of the
 sorted file list ("tune", 18); the others ("held-out", 18) were only scored.
@@ -139,8 +143,12 @@ def run(meetings: list[Meeting], vectors: dict[str, np.ndarray], *, with_bertopi
     params = load_section(REPO / "params.yaml", "segments", SegmentsParams)
     methods = {
         "segments stage (params.yaml)": lambda m, v: segment_sequence(v, m.texts, params, m.speakers),
+        "  version 1: one price (penalty 1.0, no separate change test)": lambda m, v: segment_sequence(
+            v, m.texts, dataclasses.replace(params, penalty=1.0, change_test=0.0), m.speakers),
+        "  version 1 at penalty 0.9 (no change test)": lambda m, v: segment_sequence(
+            v, m.texts, dataclasses.replace(params, penalty=0.9, change_test=0.0), m.speakers),
         **{f"  penalty {pen}": (lambda m, v, pen=pen: segment_sequence(
-            v, m.texts, dataclasses.replace(params, penalty=pen), m.speakers)) for pen in (0.9, 0.8)},
+            v, m.texts, dataclasses.replace(params, penalty=pen), m.speakers)) for pen in (0.8,)},
         "  without speakers (content alone)": lambda m, v: segment_sequence(v, m.texts, params),
         "  without smoothing": lambda m, v: segment_sequence(
             v, m.texts, dataclasses.replace(params, smoothing_window=0), m.speakers

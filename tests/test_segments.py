@@ -52,6 +52,18 @@ def test_one_homogeneous_block_stays_one_segment():
         assert set(segment_sequence(x, texts(n), SegmentsParams()).tolist()) == {1}, (n, seed)
 
 
+def test_the_change_test_keeps_a_homogeneous_block_whole_at_any_penalty():
+    """A lower `penalty` prices the parts of a report that has an agenda; whether it has one is the change test's."""
+    cut_without_test = 0
+    for n, seed in itertools.product((30, 100), range(4)):
+        x = blocks([n], seed=seed)
+        assert set(segment_sequence(x, texts(n), SegmentsParams(penalty=0.5)).tolist()) == {1}, (n, seed)
+        cut_without_test += segment_sequence(x, texts(n), SegmentsParams(penalty=0.5, change_test=0.0)).max() > 1
+    assert cut_without_test > 0  # without the test the same blocks get spurious boundaries
+    x = blocks([10, 12, 9])
+    assert segment_sequence(x, texts(31), SegmentsParams(penalty=0.5)).max() >= 3  # an agenda is still cut
+
+
 def test_three_blocks_of_unequal_strength_among_noise():
     """A weaker change (blocks closer together) is still found; a block's inner noise is not cut."""
     x = blocks([15, 15, 15], spread=1.0, seed=7)
@@ -120,7 +132,7 @@ def test_turn_taking_counts_beside_content():
     assert set(one_voice.tolist()) == {1}
 
 
-@pytest.mark.parametrize("bad", [{"penalty": -1}, {"min_statements": 0}, {"smoothing_window": -1}, {"shuffles": 0},
+@pytest.mark.parametrize("bad", [{"penalty": -1}, {"change_test": -0.5}, {"change_test": True}, {"min_statements": 0}, {"smoothing_window": -1}, {"shuffles": 0},
                                  {"seed": 1.5}, {"speaker_weight": -0.1}, {"centre": "yes"}, {"label_stop_words": "french"},
                                  {"label_skip_speaker_names": 1}])
 def test_bad_params_are_refused_by_name(bad):

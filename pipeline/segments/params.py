@@ -8,8 +8,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class SegmentsParams:
     # price of one boundary, as a multiple of the best cut's gain in the report's statements shuffled
-    # (`shuffles` random orders): 1 = a boundary must beat chance; higher -> fewer, longer segments
-    penalty: float = 1.0
+    # (`shuffles` random orders), once the report has passed the change test; higher -> fewer, longer segments
+    penalty: float = 0.9
+    # the change test: a report is cut at all only if it has a boundary at this multiple of the same price
+    # (1 = its best cut beats every shuffled order); a session without a change of subject stays one segment
+    change_test: float = 1.0
     # random orders of the report's statements that calibrate the boundary price, and their seed
     shuffles: int = 10
     seed: int = 0
@@ -33,8 +36,10 @@ class SegmentsParams:
     label_skip_speaker_names: bool = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.penalty, (int, float)) or self.penalty < 0:
-            raise ValueError(f"segments.penalty must be a number >= 0, got {self.penalty!r}")
+        for name in ("penalty", "change_test"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"segments.{name} must be a number >= 0, got {value!r}")
         for name in ("min_statements", "label_words", "label_ngram_max", "shuffles"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
