@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from pipeline.errors import InputError
 
@@ -106,20 +105,9 @@ def parse_codebook(data: Any, source: object = "codebook") -> Codebook:
 
 def load_codebook(path: str | Path) -> Codebook:
     """Read and check the codebook YAML at `path`."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "codebook file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "codebook is not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" near line {where.line + 1}" if where is not None else ""
-        raise InputError(path, f"codebook is not valid YAML{line}") from None
-    return parse_codebook(data, path)
+    from pipeline.params import read_yaml
+
+    return parse_codebook(read_yaml(path, "codebook file"), Path(path))
 
 
 def _parse_theme(raw: Any, index: int, source: object) -> Theme:

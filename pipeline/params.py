@@ -37,15 +37,27 @@ def section_from_dict(raw: dict[str, Any], cls: type[T], *, source: str = "param
     return cls(**kwargs)
 
 
+def read_yaml(path: str | Path, what: str, *, missing: str = "") -> Any:
+    """The parsed YAML file at `path`; a one-line InputError naming `what` when it is missing or unreadable."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, f"{what} not found{missing}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, f"{what} is not UTF-8 text") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" near line {where.line + 1}" if where is not None else ""
+        raise InputError(path, f"{what} is not valid YAML{line}") from None
+
+
 def load_section(path: str | Path, section: str, cls: type[T]) -> T:
     """Read `section` of the YAML file at `path` into `cls`."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise InputError(path, "parameters file not found") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"not valid YAML ({exc.__class__.__name__})") from None
+    data = read_yaml(path, "parameters file") or {}
     raw = data.get(section, {}) or {}
     if not isinstance(raw, dict):
         raise InputError(path, f"section '{section}' must be a mapping")

@@ -86,5 +86,5 @@ def test_unreadable_files_name_the_file(tmp_path):
         load_codebook(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("themes:\n  - id: a\n    name: [unclosed\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"bad.yaml: codebook is not valid YAML near line \d"):
+    with pytest.raises(InputError, match=r"bad.yaml: codebook file is not valid YAML near line \d"):
         load_codebook(bad)

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from pipeline.contract import ROLES
 from pipeline.corrections.keys import HASH_CHARS, StatementRef
@@ -96,19 +95,10 @@ def load_corrections(path: str | Path | None) -> Corrections:
     """Read and check the corrections file; no path (or a missing option) is no correction."""
     if path is None:
         return Corrections()
+    from pipeline.params import read_yaml
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "corrections file not found (an empty file means no corrections)") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "corrections file is not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" near line {where.line + 1}" if where is not None else ""
-        raise InputError(path, f"corrections file is not valid YAML{line}") from None
+    data = read_yaml(path, "corrections file", missing=" (an empty file means no corrections)")
     return parse_corrections(data, path)
 
 
