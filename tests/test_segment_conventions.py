@@ -248,3 +248,19 @@ def test_markdown_transcript_and_labels_in_capitals(nlp) -> None:
     ]
     assert result.session.iloc[0]["moderator"] == "Ana Lucía Ferreira Soto"
     assert result.dropped.set_index("line_no").loc[5, "text"] == "## Relevant ideas and key points"  # as written
+
+
+def test_a_report_repeating_a_label_after_a_full_point_writes_a_new_statement(nlp) -> None:
+    result = _segment(
+        "Care economy webinar\n"
+        "Moderator: Lucía Fernández (RIPESS)\n"
+        "Speakers: Kwame Mensah (ILO); Hélène Dubois (Chantier)\n\n"
+        "Opening\n"
+        "Lucía Fernández (RIPESS): Good afternoon and welcome to this webinar on care work and cooperatives.\n"
+        "Kwame Mensah (ILO): Care work is mostly unpaid and done by women in every region we studied.\n"
+        "Kwame Mensah (ILO): Public funding is the missing piece: municipalities rarely contract cooperatives.\n"
+        "Hélène Dubois (Chantier): In Quebec, home-care social enterprises have a stable agreement.\n",
+        nlp,
+    )
+    assert _who(result)[1:3] == [("Kwame Mensah", "Care work is"), ("Kwame Mensah", "Public funding is")]
+    assert [p for p in result.session["keynotes"]] == ["Kwame Mensah; Hélène Dubois"]

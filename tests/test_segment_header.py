@@ -151,3 +151,11 @@ def test_person_entries() -> None:
 def test_field_kind(line: str, kind: str | None) -> None:
     found = field_kind(line)
     assert (found[0] if found else None) == kind
+
+
+def test_a_one_line_field_ends_at_its_line_and_a_heading_after_a_blank_is_no_name() -> None:
+    text = ("Webinar 9: Care work\nModerator: Ana Ruiz (RIPESS)\nSpeakers: Bo Lee (ILO); Cy Dubois (Chantier)\n\n"
+            "Opening\nAna Ruiz (RIPESS): Welcome.")
+    header, _ = parse_header(_lines(text), lambda t: t.startswith("Ana Ruiz ("))
+    assert [p.name for p in header.people] == ["Ana Ruiz", "Bo Lee", "Cy Dubois"]
+    assert header.reasons[5] == "heading"

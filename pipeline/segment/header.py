@@ -278,16 +278,24 @@ def _parse_fields(lines: Sequence[SourceLine], reasons: dict[int, str]) -> tuple
             figures.update(parse_participation(written))
             figures["participation"] = written
 
+    inline = blank_after = False
     for line in lines:
         text = line.text.strip()
         if not text:
+            blank_after = True
+            continue
+        found = field_kind(text)
+        if found is None and inline and blank_after:
+            # a field written on one line ("Speakers: A; B") ends there: a line after a blank
+            # is no more of its value (a section heading such as "Opening" before the body)
+            reasons[line.line_no] = "heading"
             continue
         reasons[line.line_no] = "header_field"
-        found = field_kind(text)
         if found is not None:
             flush()
             kind, value = found
             values = [(False, value)] if value else []
+            inline, blank_after = bool(value), False
         else:
             values.append(strip_bullet(text))
     flush()

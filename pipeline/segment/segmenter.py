@@ -237,7 +237,7 @@ def _step(walk: _Walk, line: SourceLine, furniture: str | None, page: int | None
     bulleted, body = strip_bullet(text)
     if not bulleted and _wrapped_inline(walk, body, line.line_no, page):
         return
-    if not bulleted and _same_speaker_goes_on(walk, body, line.line_no):
+    if not bulleted and _same_speaker_goes_on(walk, body, line.line_no, cue=line.start is not None):
         return
     if not bulleted and walk.open is not None and _continues(walk, body):
         walk.open.parts.append(body)
@@ -329,16 +329,26 @@ def _join_wrapped(walk: _Walk, who: str) -> tuple[str, int] | None:
     return joined, first_line
 
 
-def _same_speaker_goes_on(walk: _Walk, body: str, line_no: int) -> bool:
+# A caption line holds at most two lines of ~42 characters: about a dozen words.
+_CUE_WORDS = 12
+
+
+def _same_speaker_goes_on(walk: _Walk, body: str, line_no: int, *, cue: bool) -> bool:
     """A call transcript's next cue 'Name: more' of the speaker who has the floor continues their turn.
 
     Only right after the open unbulleted 'Name: text' statement (no blank line,
-    no page break): consecutive cues of one speaker are one statement.
+    no page break): consecutive cues of one speaker are one statement. In a
+    text without cue timings the line goes on only when the open statement was
+    cut mid-sentence or its last line is as short as a caption (at most
+    _CUE_WORDS words): a report that repeats the label after a full sentence of
+    its own writes a new point.
     """
     current = walk.open
     if current is None or current.chat or current.bulleted or not current.labelled:
         return False
     if walk.blank_gap or walk.break_gap:
+        return False
+    if not cue and ends_sentence(current.text) and len(current.parts[-1].split()) > _CUE_WORDS:
         return False
     first = inline_turns(body, walk.judge)[0]
     if not first.who:
