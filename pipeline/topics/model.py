@@ -111,8 +111,10 @@ class GuardedClusterer:
             k = small_corpus_k(n, p.small_corpus.docs_per_topic)
             log.info("%d statements (< %d): UMAP/HDBSCAN skipped, KMeans with k=%d", n, p.small_corpus.min_docs_for_umap, k)
             labels, self.path = FixedKClusters(k, p.seed).fit(X).labels_, "kmeans_fallback"
+        elif p.large_corpus.fit_sample and n > p.large_corpus.fit_sample:
+            labels, self.path = self._fit_on_sample(X), "umap_hdbscan_sample"
         else:
-            labels, self.path = self._umap_hdbscan(X), "umap_hdbscan"
+            labels, self.path = self._umap_hdbscan(X, self.guide if self._guided(n) else None), "umap_hdbscan"
             if (labels == OUTLIER).all():
                 k = small_corpus_k(n, p.small_corpus.docs_per_topic)
                 log.warning("HDBSCAN found no cluster in %d statements (all outliers): KMeans with k=%d instead", n, k)
@@ -135,7 +137,32 @@ class GuardedClusterer:
     def _guided(self, n: int) -> bool:
         return self.guide is not None and self.params.umap.guide_weight > 0 and len(self.guide) == n
 
-    def _umap_hdbscan(self, X: np.ndarray) -> np.ndarray:
+    def _fit_on_sample(self, X: np.ndarray) -> np.ndarray:
+        """Large corpora (BERTopic's advice): UMAP + HDBSCAN on a seeded sample, the rest by nearest centroid.
+
+        The sample's statements keep their HDBSCAN topic; every other statement
+        joins the sample topic whose centroid is most similar when the cosine
+        reaches `outlier_threshold` (the rule outliers follow), else is an
+        outlier. The minimum cluster size is `min_cluster_fraction` of the
+        sample, so topics are as coarse, relative to the corpus, as a full fit's.
+        """
+        p, n = self.params, len(X)
+        m = p.large_corpus.fit_sample
+        idx = np.sort(np.random.default_rng(p.seed).choice(n, size=m, replace=False))
+        guide = self.guide[idx] if self._guided(n) else None
+        sample_labels = self._umap_hdbscan(X[idx], guide)
+        log.info("%d statements: UMAP/HDBSCAN fitted on a sample of %d, the rest assigned by nearest centroid", n, m)
+        if (sample_labels == OUTLIER).all():
+            k = small_corpus_k(m, p.small_corpus.docs_per_topic)
+            log.warning("HDBSCAN found no cluster in the sample (all outliers): KMeans with k=%d instead", k)
+            sample_labels = FixedKClusters(k, p.seed).fit(X[idx]).labels_
+        ids = sorted(set(sample_labels.tolist()) - {OUTLIER})
+        centroids = _unit_rows(np.vstack([X[idx][sample_labels == t].mean(axis=0) for t in ids]))
+        labels = nearest_topic(X, centroids, np.asarray(ids, dtype=int), p.outlier_threshold, p.large_corpus.chunk)
+        labels[idx] = sample_labels
+        return labels
+
+    def _umap_hdbscan(self, X: np.ndarray, guide: np.ndarray | None) -> np.ndarray:
         from hdbscan import HDBSCAN
         from umap import UMAP
 
@@ -148,8 +175,8 @@ class GuardedClusterer:
             metric=u.metric,
             random_state=p.seed,
             low_memory=n >= u.low_memory_from,
-            **({"target_metric": "categorical", "target_weight": u.guide_weight} if self._guided(n) else {}),
-        ).fit_transform(X, y=self.guide if self._guided(n) else None)
+            **({"target_metric": "categorical", "target_weight": u.guide_weight} if guide is not None else {}),
+        ).fit_transform(X, y=guide)
         size = max(2, h.min_cluster_size, int(math.ceil(h.min_cluster_fraction * n)))
         clusterer = HDBSCAN(
             min_cluster_size=min(size, max(2, n // 2)),
@@ -158,6 +185,17 @@ class GuardedClusterer:
             cluster_selection_method=h.cluster_selection_method,
         )
         return np.asarray(clusterer.fit(reduced).labels_, dtype=int)
+
+
+def nearest_topic(X: np.ndarray, centroids: np.ndarray, ids: np.ndarray, threshold: float, chunk: int) -> np.ndarray:
+    """Each row's most similar centroid's id when the cosine reaches `threshold`, else OUTLIER (in chunks)."""
+    labels = np.full(len(X), OUTLIER, dtype=int)
+    for start in range(0, len(X), max(1, chunk)):
+        sims = _unit_rows(X[start : start + chunk]) @ centroids.T
+        best = sims.argmax(axis=1)
+        ok = sims[np.arange(len(best)), best] >= threshold
+        labels[start : start + chunk] = np.where(ok, ids[best], OUTLIER)
+    return labels
 
 
 def reduce_outliers(X: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
@@ -191,9 +229,11 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, g
 
     rep = params.representation
     v = params.vectorizer
+    large = bool(params.large_corpus.fit_sample) and n_docs > params.large_corpus.fit_sample
+    min_df = max(v.min_df, params.large_corpus.min_df) if large else v.min_df
     vectorizer = CountVectorizer(
         ngram_range=(1, v.ngram_max),
-        min_df=v.min_df if n_docs >= 10 * v.min_df else 1,
+        min_df=min_df if n_docs >= 10 * min_df else 1,
         stop_words=v.stop_words or None,
     )
     main: list[Any] = []
