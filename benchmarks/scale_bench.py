@@ -141,6 +141,26 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def incremental_only(project: Path, added: list, cold_json: Path, target: Path) -> None:
+    """Add `added` as one more report to a project whose cold run is done, rerun every stage, record both."""
+    cold = json.loads(cold_json.read_text(encoding="utf-8"))
+    write_transcripts(added, project / "data" / "raw", len(added), prefix="zz_added")
+    log.info("incremental: +%d statements to %d", len(added), cold["statements"])
+    result = {"statements": cold["statements"], "added": len(added), "loadavg_start": loadavg(),
+              "calibration_s_before": calibrate(), "cold_stages": cold["stages"],
+              "cold_calibration_s": [cold["calibration_s_before"], cold["calibration_s_after"]]}
+    result["stages"] = run_stages(project)
+    result["startup_s"] = startups(project)
+    result["calibration_s_after"] = calibrate()
+    result["loadavg_end"] = loadavg()
+    for name, st in result["stages"].items():
+        start = result["startup_s"].get(name, 0.0)
+        base = cold["stages"][name]["wall_s"] - start
+        st["beyond_startup_ratio"] = round((st["wall_s"] - start) / base, 3) if base > 0 else None
+    target.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log.info("-> %s", target)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--statements", type=int, required=True, help="number of distinct statements (N)")
@@ -150,6 +170,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", type=Path, default=None, help="build the project here and keep it")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results", help="folder for the JSON results")
     parser.add_argument("--note", default="", help="free text saved with the results (e.g. what else ran)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --keep and --incremental: the cold run in --keep is done (its JSON in --out); "
+                             "only add the new statements and rerun")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -157,6 +180,11 @@ def main(argv: list[str] | None = None) -> None:
     rows = distinct_statements(n + n_new, args.shared)
     if len(rows) < n + n_new:
         raise SystemExit(f"error: only {len(rows)} distinct statements could be built")
+    if args.reuse:
+        if args.keep is None or not n_new:
+            raise SystemExit("error: --reuse needs --keep DIR and --incremental F")
+        incremental_only(args.keep, rows[n:], args.out / f"scale_{n}.json", args.out / f"scale_{n}_incr.json")
+        return
     tmp = None
     if args.keep is None:
         tmp = tempfile.TemporaryDirectory(prefix="scale_bench_")
