@@ -105,13 +105,16 @@ class GuardedClusterer:
 
     def fit(self, X: np.ndarray, y: Any = None) -> GuardedClusterer:
         p = self.params
-        X = _unit_rows(X)
         n = len(X)
+        large = bool(p.large_corpus.fit_sample) and n > p.large_corpus.fit_sample
+        # a large corpus's rows arrive unit-length (topics core); every use below is scale-free
+        # (cosine UMAP, normalised centroids), so no second float64 copy (3 GB at a million)
+        X = np.asarray(X, dtype=np.float64) if large else _unit_rows(X)
         if n < max(p.small_corpus.min_docs_for_umap, 4):
             k = small_corpus_k(n, p.small_corpus.docs_per_topic)
             log.info("%d statements (< %d): UMAP/HDBSCAN skipped, KMeans with k=%d", n, p.small_corpus.min_docs_for_umap, k)
             labels, self.path = FixedKClusters(k, p.seed).fit(X).labels_, "kmeans_fallback"
-        elif p.large_corpus.fit_sample and n > p.large_corpus.fit_sample:
+        elif large:
             labels, self.path = self._fit_on_sample(X), "umap_hdbscan_sample"
         else:
             labels, self.path = self._umap_hdbscan(X, self.guide if self._guided(n) else None), "umap_hdbscan"
