@@ -22,8 +22,38 @@ ORDER = ("segment", "embed", "topics", "tables", "report", "export", "evaluate")
 
 
 def load_runs(folder: Path) -> list[dict]:
-    runs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("scale_*.json")) if "_incr" not in p.name]
-    return sorted(runs, key=lambda r: r["statements"])
+    """Cold runs, one per size (a run with --incremental holds its cold run too; --reuse files do not)."""
+    runs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("scale_*.json"))]
+    by_size = {r["statements"]: r for r in runs if "cold_stages" not in r}
+    return [by_size[n] for n in sorted(by_size)]
+
+
+def incremental_rows(folder: Path) -> list[dict]:
+    """Per size and stage: cold time, rerun time after adding statements, start-up, ratio beyond start-up."""
+    rows = []
+    for p in sorted(folder.glob("scale_*_incr.json")):
+        r = json.loads(p.read_text(encoding="utf-8"))
+        if "cold_stages" in r:
+            cold, rerun, startup, added = r["cold_stages"], r["stages"], r["startup_s"], r["added"]
+        else:
+            cold, rerun = r["stages"], r["incremental"]["stages"]
+            startup, added = r["incremental"]["startup_s"], r["incremental"]["added"]
+        for name in ORDER:
+            if name in cold and name in rerun:
+                start = startup.get(name, 0.0)
+                base = cold[name]["wall_s"] - start
+                ratio = (rerun[name]["wall_s"] - start) / base if base > 0 else float("nan")
+                rows.append({"statements": r["statements"], "added": added, "stage": name, "cold_s": cold[name]["wall_s"],
+                             "rerun_s": rerun[name]["wall_s"], "startup_s": start, "ratio": ratio})
+    return rows
+
+
+def incremental_table(rows: list[dict]) -> str:
+    lines = ["| Statements + added | stage | cold s | rerun s | start-up s | rerun/cold beyond start-up |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['statements']:,} + {r['added']:,} | {r['stage']} | {r['cold_s']:.1f} | {r['rerun_s']:.1f} | "
+                     f"{r['startup_s']:.1f} | {r['ratio']:.3f} |")
+    return "\n".join(lines)
 
 
 def exponent(sizes: list[float], values: list[float]) -> float | None:
@@ -64,6 +94,28 @@ def exponents(runs: list[dict]) -> dict[str, float | None]:
         values = [r["total_wall_s"] if s == "total" else r["stages"][s]["wall_s"] for r in have]
         out[s] = exponent(sizes, values)
     return out
+
+
+def projections(runs: list[dict], sizes: tuple[int, ...] = (100_000, 1_000_000)) -> str:
+    """Per stage, time from the fitted power law and peak RSS from a straight line (a + b*N), at `sizes`.
+
+    Projections, not measurements: they say where a stage would land if it kept growing as measured.
+    """
+    head = ["stage", *[f"time at {n:,}" for n in sizes], *[f"peak at {n:,}" for n in sizes]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for s in ORDER:
+        have = [r for r in runs if s in r["stages"]]
+        if len({r["statements"] for r in have}) < 2:
+            continue
+        x = np.array([r["statements"] for r in have], dtype=float)
+        t = np.array([r["stages"][s]["wall_s"] for r in have])
+        m = np.array([r["stages"][s]["peak_rss_mb"] for r in have])
+        b, log_a = np.polyfit(np.log(x), np.log(t), 1)
+        slope, icpt = np.polyfit(x, m, 1)
+        times = [_minsec(float(np.exp(log_a) * n**b)) for n in sizes]
+        peaks = [f"{max(float(icpt + slope * n), float(m.max())) / 1024:.1f} GB" for n in sizes]
+        lines.append("| " + " | ".join([s, *times, *peaks]) + " |")
+    return "\n".join(lines)
 
 
 def plot(runs: list[dict], png: Path) -> None:
@@ -109,6 +161,12 @@ def main(argv: list[str] | None = None) -> None:
     print(table(runs))
     print()
     print("growth exponents b (time ~ N^b): " + ", ".join(f"{k} {v:.2f}" for k, v in exponents(runs).items() if v is not None))
+    print()
+    print(projections(runs))
+    incr = incremental_rows(args.results)
+    if incr:
+        print()
+        print(incremental_table(incr))
     plot(runs, args.png)
     print(f"plot -> {args.png}")
 
