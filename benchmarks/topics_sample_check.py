@@ -17,6 +17,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import pickle
 import time
 from pathlib import Path
 
@@ -52,12 +53,18 @@ def main(argv: list[str] | None = None) -> None:
     base = dataclasses.replace(base, representation=RepresentationParams(keybert=False, mmr_diversity=0.0, pos_spacy_model=""))
     sample = args.fit_sample if args.fit_sample is not None else base.large_corpus.fit_sample
     runs = {}
+    saved = proj / "full_fit.pkl"  # the full fit is slow: kept beside the project for later checks
     for name, fit in (("full", 0), ("sample", sample)):
+        if name == "full" and saved.is_file():
+            runs[name] = pickle.loads(saved.read_bytes())
+            continue
         params = dataclasses.replace(base, large_corpus=dataclasses.replace(base.large_corpus, fit_sample=fit))
         start = time.perf_counter()
         result = assign_topics_and_themes(st, vectors, book, stage.encode, params, None)
-        runs[name] = (time.perf_counter() - start, result)
+        runs[name] = (time.perf_counter() - start, dataclasses.replace(result, model=None))
         logging.info("%s: %.1f s, %d topics, %s", name, runs[name][0], len(result.topics), result.fit_path)
+        if name == "full":
+            saved.write_bytes(pickle.dumps(runs[name]))
     full, samp = runs["full"][1].statement_themes, runs["sample"][1].statement_themes
     report = {
         "statements": len(st),

@@ -58,3 +58,13 @@ def test_nearest_topic_keeps_dissimilar_rows_outliers():
 def test_min_df_of_large_corpora_applies_only_above_the_threshold(n, expected):
     params = fast_params(large_corpus=LargeCorpusParams(fit_sample=100, min_df=3))
     assert build_topic_model(params, n, None).vectorizer_model.min_df == expected
+
+
+def test_neighbour_vote_takes_the_majority_of_the_nearest_sample_rows():
+    from pipeline.topics.model import neighbour_vote
+
+    sample = np.array([[1.0, 0.0], [0.95, 0.05], [0.0, 1.0], [0.05, 1.0]])
+    X = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    labels = np.array([3, 3, OUTLIER, 5])
+    assert neighbour_vote(X, sample, labels, k=2, chunk=3).tolist() == [3, 3, OUTLIER, OUTLIER]  # tie: smallest id
+    assert neighbour_vote(X, sample, labels, k=1, chunk=1).tolist() == [3, 3, OUTLIER, 5]

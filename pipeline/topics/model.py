@@ -144,9 +144,9 @@ class GuardedClusterer:
         """Large corpora (BERTopic's advice): UMAP + HDBSCAN on a seeded sample, the rest by nearest centroid.
 
         The sample's statements keep their HDBSCAN topic; every other statement
-        joins the sample topic whose centroid is most similar when the cosine
-        reaches `outlier_threshold` (the rule outliers follow), else is an
-        outlier. The minimum cluster size is `min_cluster_fraction` of the
+        takes the topic most of its `umap.n_neighbors` nearest sample statements
+        (cosine) have, outlier included (HDBSCAN's `approximate_predict` in the
+        embedding space); outliers then follow the usual rule (`reduce_outliers`). The minimum cluster size is `min_cluster_fraction` of the
         sample, so topics are as coarse, relative to the corpus, as a full fit's.
         """
         p, n = self.params, len(X)
@@ -159,9 +159,7 @@ class GuardedClusterer:
             k = small_corpus_k(m, p.small_corpus.docs_per_topic)
             log.warning("HDBSCAN found no cluster in the sample (all outliers): KMeans with k=%d instead", k)
             sample_labels = FixedKClusters(k, p.seed).fit(X[idx]).labels_
-        ids = sorted(set(sample_labels.tolist()) - {OUTLIER})
-        centroids = _unit_rows(np.vstack([X[idx][sample_labels == t].mean(axis=0) for t in ids]))
-        labels = nearest_topic(X, centroids, np.asarray(ids, dtype=int), p.outlier_threshold, p.large_corpus.chunk)
+        labels = neighbour_vote(X, X[idx], sample_labels, max(1, min(p.umap.n_neighbors, m)), p.large_corpus.chunk)
         labels[idx] = sample_labels
         return labels
 
@@ -188,6 +186,21 @@ class GuardedClusterer:
             cluster_selection_method=h.cluster_selection_method,
         )
         return np.asarray(clusterer.fit(reduced).labels_, dtype=int)
+
+
+def neighbour_vote(X: np.ndarray, sample: np.ndarray, sample_labels: np.ndarray, k: int, chunk: int) -> np.ndarray:
+    """Each row's topic by majority of its k most similar (cosine) sample rows; ties: the smallest id."""
+    S = _unit_rows(sample)
+    values = np.unique(sample_labels)  # sorted, OUTLIER first when present
+    code = np.searchsorted(values, sample_labels)
+    labels = np.empty(len(X), dtype=int)
+    for start in range(0, len(X), max(1, chunk)):
+        sims = _unit_rows(X[start : start + chunk]) @ S.T
+        near = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < S.shape[0] else np.broadcast_to(np.arange(S.shape[0]), sims.shape)
+        votes = np.zeros((len(sims), len(values)), dtype=int)
+        np.add.at(votes, (np.repeat(np.arange(len(sims)), near.shape[1]), code[near].ravel()), 1)
+        labels[start : start + chunk] = values[votes.argmax(axis=1)]
+    return labels
 
 
 def nearest_topic(X: np.ndarray, centroids: np.ndarray, ids: np.ndarray, threshold: float, chunk: int) -> np.ndarray:
