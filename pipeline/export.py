@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 FIXED_TIME = dt.datetime(2020, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
+SHEET_ROWS = 1_048_576  # the most rows a spreadsheet sheet holds (Excel, LibreOffice)
 
 # Readable headers for the contract's columns (theme columns take the codebook's names).
 HEADERS = {
@@ -70,6 +71,9 @@ class ExportParams:
     max_column_width: int = 80
     # decimals shown for shares and scores (values keep full precision)
     decimals: int = 3
+    # rows of the Statements sheet at most (a sheet holds 1,048,576 rows, the header included);
+    # past it the sheet keeps the first rows in statement order and statement_themes.csv has them all
+    max_statement_rows: int = SHEET_ROWS - 1
 
 
 def header(column: str, p: Processed) -> str:
@@ -79,9 +83,20 @@ def header(column: str, p: Processed) -> str:
     return HEADERS.get(column) or readable(column)
 
 
-def sheets(p: Processed) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets in order, by sheet name (at most 31 characters, as spreadsheets require)."""
-    statements = p.statements.merge(
+def sheets(p: Processed, max_statement_rows: int = SHEET_ROWS - 1) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets in order, by sheet name (at most 31 characters, as spreadsheets require).
+
+    Every sheet is an aggregate except Statements (one row per statement): it
+    keeps at most `max_statement_rows` rows (never past a sheet's 1,048,576),
+    with a warning naming statement_themes.csv, which holds every statement.
+    """
+    limit = min(max_statement_rows, SHEET_ROWS - 1)
+    base = p.statements
+    if len(base) > limit:
+        log.warning("export: %d statements; the Statements sheet keeps the first %d (a sheet holds %d rows): "
+                    "every statement is in statement_themes.csv", len(base), limit, SHEET_ROWS)
+        base = base.iloc[:limit]
+    statements = base.merge(
         p.statement_themes[["statement_id", "topic", "topic_label", "theme", "theme_score", "themes"]],
         on="statement_id", how="left",
     )
@@ -166,7 +181,7 @@ def build_workbook(p: Processed, params: ExportParams) -> Workbook:
     """The workbook of every analyst table, one sheet each."""
     wb = Workbook()
     wb.remove(wb.active)
-    for title, df in sheets(p).items():
+    for title, df in sheets(p, params.max_statement_rows).items():
         add_sheet(wb, title, df, p, params)
     wb.properties.creator = "session-themes"
     wb.properties.created = FIXED_TIME

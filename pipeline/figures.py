@@ -53,6 +53,9 @@ class FiguresParams:
     topics_per_class_by: str = "role"
     # seeds the document order BERTopic's topic map draws at random
     seed: int = 42
+    # the topic map draws at most this many statements (a seeded sample above it): a browser page
+    # with a point and a hover text per statement stops opening somewhere past 100k
+    max_map_points: int = 20000
 
     def __post_init__(self) -> None:
         if self.topics_per_class_by not in ("role", "speaker", "report_id"):
@@ -196,8 +199,15 @@ def _seeded_global_numpy(seed: int) -> Iterator[None]:
         np.random.set_state(state)
 
 
+def map_sample(n: int, limit: int, seed: int) -> np.ndarray:
+    """The rows the topic map draws: all of them up to `limit`, else a seeded sample of `limit` (sorted)."""
+    if limit <= 0 or n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
 def topic_map(model: Any, docs: list[str], topics: list[int], labels: list[str], embeddings: np.ndarray,
-              *, seed: int = 42) -> Any:
+              *, seed: int = 42, of: int | None = None) -> Any:
     """Statements on a 2-D map coloured by topic: BERTopic's chart, or a plain scatter when it cannot draw.
 
     BERTopic's `visualize_documents` shuffles each topic's documents with numpy's
@@ -205,15 +215,18 @@ def topic_map(model: Any, docs: list[str], topics: list[int], labels: list[str],
     unless that generator is seeded.
     """
     points = reduce_to_2d(embeddings)
+    title = "Statements and topics"
+    if of is not None and of > len(docs):
+        title += f" (a sample of {len(docs):,} of {of:,} statements)"
     if model is not None and len(set(topics) - {-1}) >= 2:
         try:
             model.topics_ = list(topics)
             with _seeded_global_numpy(seed):
                 return model.visualize_documents(docs, topics=None, reduced_embeddings=points,
-                                                 hide_annotations=False, title="<b>Statements and topics</b>")
+                                                 hide_annotations=False, title=f"<b>{title}</b>")
         except Exception as exc:  # BERTopic needs internals a small or reloaded model may lack
             log.warning("BERTopic's document map failed (%s); drawing a plain scatter instead", exc)
-    return _plain_scatter(points, docs, labels, "Statements and topics")
+    return _plain_scatter(points, docs, labels, title)
 
 
 def _plain_topics_per_class(topic_labels: list[str], classes: list[str], title: str) -> Any:
@@ -273,6 +286,7 @@ def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of
     topics = [int(t) for t in st["topic"]]
     labels = st["topic_label"].astype(str).tolist()
     classes = speaker_or_unattributed(st[params.topics_per_class_by]).tolist()
+    shown = map_sample(len(st), params.max_map_points, params.seed)
     # BERTopic's charts read the model's `topics_`; set it to these statements' order, then put it back
     original = getattr(model, "topics_", None)
     try:
@@ -280,7 +294,9 @@ def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of
             "topics_per_class": plotly_html(
                 topics_per_class(model, docs, topics, labels, classes, params.top_n_topics), "topics-per-class"
             ),
-            "topic_map": plotly_html(topic_map(model, docs, topics, labels, vectors, seed=params.seed), "topic-map"),
+            "topic_map": plotly_html(topic_map(model, [docs[i] for i in shown], [topics[i] for i in shown],
+                                               [labels[i] for i in shown], vectors[shown], seed=params.seed,
+                                               of=len(st)), "topic-map"),
         }
     finally:
         if model is not None:

@@ -133,3 +133,21 @@ def test_export_command_names_a_missing_table(tmp_path, repo_root):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert "quote_bank.csv: file not found" in result.output and "Traceback" not in result.output
+
+
+def test_statements_sheet_stops_at_its_row_limit_and_says_so(p, caplog):
+    n = len(p.statements)
+    assert n >= 3
+    wb = openpyxl.load_workbook(io.BytesIO(export_workbook(p, ExportParams(max_statement_rows=2))))
+    assert wb["Statements"].max_row == 1 + 2
+    assert "statement_themes.csv" in caplog.text
+    # the aggregates are whole whatever the limit
+    full = openpyxl.load_workbook(io.BytesIO(export_workbook(p, ExportParams())))
+    assert full["Statements"].max_row == 1 + n
+    assert wb["Speaker × theme"].max_row == full["Speaker × theme"].max_row
+
+
+def test_no_sheet_can_pass_the_spreadsheet_row_limit():
+    from pipeline.export import SHEET_ROWS
+
+    assert SHEET_ROWS == 1_048_576 and ExportParams().max_statement_rows == SHEET_ROWS - 1

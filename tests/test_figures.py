@@ -114,3 +114,17 @@ def test_bertopic_charts_on_a_real_fitted_model(p):
     again = figures.interactive_figures(model, p2, emb, {s: i for i, s in enumerate(st["statement_id"])},
                                         figures.FiguresParams())
     assert again["topic_map"] == html["topic_map"]
+
+
+def test_topic_map_draws_a_seeded_sample_above_its_limit(p):
+    n = len(p.statements)
+    assert n >= 3
+    emb = np.random.default_rng(0).normal(size=(n, 8))
+    small = figures.interactive_figures(None, p, emb, _row_of(p), figures.FiguresParams(max_map_points=2))
+    again = figures.interactive_figures(None, p, emb, _row_of(p), figures.FiguresParams(max_map_points=2))
+    whole = figures.interactive_figures(None, p, emb, _row_of(p), figures.FiguresParams())
+    assert small["topic_map"] == again["topic_map"]
+    assert f"a sample of 2 of {n} statements" in small["topic_map"]
+    assert "a sample of" not in whole["topic_map"]
+    assert figures.map_sample(n, 2, 42).tolist() == sorted(figures.map_sample(n, 2, 42).tolist())
+    assert figures.map_sample(n, n, 42).tolist() == list(range(n))

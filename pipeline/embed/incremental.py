@@ -60,7 +60,14 @@ def embed_with_cache(
     truncated: tuple[str, ...] = ()
     if missing and params.long_text.strategy == "truncate":
         truncated = tuple(missing[i] for i in find_long_texts(missing, encoder))
-    if missing:
+    if missing and params.engine == "dask":
+        from pipeline.embed.distributed import encode_on_cluster
+
+        fresh = encode_on_cluster(missing, params)
+        if cache is not None:
+            cache.store(missing, fresh)
+        found.update(zip(missing, fresh))
+    elif missing:
         fresh = embed_texts(
             missing,
             encoder,

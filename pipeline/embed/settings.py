@@ -19,6 +19,7 @@ LONG_TEXT_STRATEGIES = ("windows", "truncate")
 # a larger batch). Short batches are filled with copies of their first text (encode.py).
 MIN_BATCH_TOKENS = 64
 BACKENDS = ("torch", "onnx")
+ENGINES = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,15 @@ class EmbedParams:
     # CPU threads of the backend; 0 keeps the library's default (one per core, so the
     # vectors' last bits then depend on the machine)
     threads: int = 0
+    # where texts are encoded: local (this process) or dask (a cluster's workers, same vectors;
+    # see pipeline/embed/distributed.py). Not part of the cache key: the vectors are the same.
+    engine: str = "local"
+    # engine dask: the scheduler's address (tcp://host:8786); empty = a local cluster for the run
+    cluster: str = ""
+    # engine dask, local cluster: worker processes
+    workers: int = 2
+    # engine dask: texts per task
+    engine_chunk: int = 2048
 
     def __post_init__(self) -> None:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
@@ -63,6 +73,12 @@ class EmbedParams:
             raise ValueError(f"normalize must be true or false, got {self.normalize!r}")
         if not isinstance(self.threads, int) or self.threads < 0:
             raise ValueError(f"threads must be a whole number >= 0, got {self.threads!r}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise ValueError(f"workers must be a whole number >= 1, got {self.workers!r}")
+        if not isinstance(self.engine_chunk, int) or self.engine_chunk < 1:
+            raise ValueError(f"engine_chunk must be a whole number >= 1, got {self.engine_chunk!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 

@@ -105,14 +105,19 @@ class GuardedClusterer:
 
     def fit(self, X: np.ndarray, y: Any = None) -> GuardedClusterer:
         p = self.params
-        X = _unit_rows(X)
         n = len(X)
+        large = bool(p.large_corpus.fit_sample) and n > p.large_corpus.fit_sample
+        # a large corpus's rows arrive unit-length (topics core); every use below is scale-free
+        # (cosine UMAP, normalised centroids), so no second float64 copy (3 GB at a million)
+        X = np.asarray(X, dtype=np.float64) if large else _unit_rows(X)
         if n < max(p.small_corpus.min_docs_for_umap, 4):
             k = small_corpus_k(n, p.small_corpus.docs_per_topic)
             log.info("%d statements (< %d): UMAP/HDBSCAN skipped, KMeans with k=%d", n, p.small_corpus.min_docs_for_umap, k)
             labels, self.path = FixedKClusters(k, p.seed).fit(X).labels_, "kmeans_fallback"
+        elif large:
+            labels, self.path = self._fit_on_sample(X), "umap_hdbscan_sample"
         else:
-            labels, self.path = self._umap_hdbscan(X), "umap_hdbscan"
+            labels, self.path = self._umap_hdbscan(X, self.guide if self._guided(n) else None), "umap_hdbscan"
             if (labels == OUTLIER).all():
                 k = small_corpus_k(n, p.small_corpus.docs_per_topic)
                 log.warning("HDBSCAN found no cluster in %d statements (all outliers): KMeans with k=%d instead", n, k)
@@ -135,7 +140,30 @@ class GuardedClusterer:
     def _guided(self, n: int) -> bool:
         return self.guide is not None and self.params.umap.guide_weight > 0 and len(self.guide) == n
 
-    def _umap_hdbscan(self, X: np.ndarray) -> np.ndarray:
+    def _fit_on_sample(self, X: np.ndarray) -> np.ndarray:
+        """Large corpora (BERTopic's advice): UMAP + HDBSCAN on a seeded sample, the rest by nearest centroid.
+
+        The sample's statements keep their HDBSCAN topic; every other statement
+        takes the topic most of its `umap.n_neighbors` nearest sample statements
+        (cosine) have, outlier included (HDBSCAN's `approximate_predict` in the
+        embedding space); outliers then follow the usual rule (`reduce_outliers`). The minimum cluster size is `min_cluster_fraction` of the
+        sample, so topics are as coarse, relative to the corpus, as a full fit's.
+        """
+        p, n = self.params, len(X)
+        m = p.large_corpus.fit_sample
+        idx = np.sort(np.random.default_rng(p.seed).choice(n, size=m, replace=False))
+        guide = self.guide[idx] if self._guided(n) else None
+        sample_labels = self._umap_hdbscan(X[idx], guide)
+        log.info("%d statements: UMAP/HDBSCAN fitted on a sample of %d, the rest assigned by nearest centroid", n, m)
+        if (sample_labels == OUTLIER).all():
+            k = small_corpus_k(m, p.small_corpus.docs_per_topic)
+            log.warning("HDBSCAN found no cluster in the sample (all outliers): KMeans with k=%d instead", k)
+            sample_labels = FixedKClusters(k, p.seed).fit(X[idx]).labels_
+        labels = neighbour_vote(X, X[idx], sample_labels, max(1, min(p.umap.n_neighbors, m)), p.large_corpus.chunk)
+        labels[idx] = sample_labels
+        return labels
+
+    def _umap_hdbscan(self, X: np.ndarray, guide: np.ndarray | None) -> np.ndarray:
         from hdbscan import HDBSCAN
         from umap import UMAP
 
@@ -148,8 +176,8 @@ class GuardedClusterer:
             metric=u.metric,
             random_state=p.seed,
             low_memory=n >= u.low_memory_from,
-            **({"target_metric": "categorical", "target_weight": u.guide_weight} if self._guided(n) else {}),
-        ).fit_transform(X, y=self.guide if self._guided(n) else None)
+            **({"target_metric": "categorical", "target_weight": u.guide_weight} if guide is not None else {}),
+        ).fit_transform(X, y=guide)
         size = max(2, h.min_cluster_size, int(math.ceil(h.min_cluster_fraction * n)))
         clusterer = HDBSCAN(
             min_cluster_size=min(size, max(2, n // 2)),
@@ -158,6 +186,32 @@ class GuardedClusterer:
             cluster_selection_method=h.cluster_selection_method,
         )
         return np.asarray(clusterer.fit(reduced).labels_, dtype=int)
+
+
+def neighbour_vote(X: np.ndarray, sample: np.ndarray, sample_labels: np.ndarray, k: int, chunk: int) -> np.ndarray:
+    """Each row's topic by majority of its k most similar (cosine) sample rows; ties: the smallest id."""
+    S = _unit_rows(sample)
+    values = np.unique(sample_labels)  # sorted, OUTLIER first when present
+    code = np.searchsorted(values, sample_labels)
+    labels = np.empty(len(X), dtype=int)
+    for start in range(0, len(X), max(1, chunk)):
+        sims = _unit_rows(X[start : start + chunk]) @ S.T
+        near = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < S.shape[0] else np.broadcast_to(np.arange(S.shape[0]), sims.shape)
+        votes = np.zeros((len(sims), len(values)), dtype=int)
+        np.add.at(votes, (np.repeat(np.arange(len(sims)), near.shape[1]), code[near].ravel()), 1)
+        labels[start : start + chunk] = values[votes.argmax(axis=1)]
+    return labels
+
+
+def nearest_topic(X: np.ndarray, centroids: np.ndarray, ids: np.ndarray, threshold: float, chunk: int) -> np.ndarray:
+    """Each row's most similar centroid's id when the cosine reaches `threshold`, else OUTLIER (in chunks)."""
+    labels = np.full(len(X), OUTLIER, dtype=int)
+    for start in range(0, len(X), max(1, chunk)):
+        sims = _unit_rows(X[start : start + chunk]) @ centroids.T
+        best = sims.argmax(axis=1)
+        ok = sims[np.arange(len(best)), best] >= threshold
+        labels[start : start + chunk] = np.where(ok, ids[best], OUTLIER)
+    return labels
 
 
 def reduce_outliers(X: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
@@ -191,9 +245,11 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, g
 
     rep = params.representation
     v = params.vectorizer
+    large = bool(params.large_corpus.fit_sample) and n_docs > params.large_corpus.fit_sample
+    min_df = max(v.min_df, params.large_corpus.min_df) if large else v.min_df
     vectorizer = CountVectorizer(
         ngram_range=(1, v.ngram_max),
-        min_df=v.min_df if n_docs >= 10 * v.min_df else 1,
+        min_df=min_df if n_docs >= 10 * min_df else 1,
         stop_words=v.stop_words or None,
     )
     main: list[Any] = []

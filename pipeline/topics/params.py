@@ -55,6 +55,18 @@ class SmallCorpusParams:
 
 
 @dataclass(frozen=True)
+class LargeCorpusParams:
+    # above this many statements UMAP and HDBSCAN are fitted on a seeded sample of this size and every
+    # other statement joins the sample topic whose centroid is nearest (cosine >= outlier_threshold);
+    # 0 = always fit on every statement. Below it nothing changes.
+    fit_sample: int = 0
+    # the vectorizer's min_df above fit_sample statements (rare words and bigrams dropped from c-TF-IDF)
+    min_df: int = 1
+    # statements per chunk when assigning statements to topics (bounds memory)
+    chunk: int = 50000
+
+
+@dataclass(frozen=True)
 class ThemeParams:
     # "classifier": logistic regression on the codebook's texts; "centroid": nearest example centroid
     method: str = "classifier"
@@ -89,4 +101,5 @@ class TopicsParams:
     vectorizer: VectorizerParams = field(default_factory=VectorizerParams)
     representation: RepresentationParams = field(default_factory=RepresentationParams)
     small_corpus: SmallCorpusParams = field(default_factory=SmallCorpusParams)
+    large_corpus: LargeCorpusParams = field(default_factory=LargeCorpusParams)
     themes: ThemeParams = field(default_factory=ThemeParams)
