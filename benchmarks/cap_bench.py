@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     from pipeline.tables.core import TablesParams, build_tables
     from pipeline.tables.themes import ThemeColumns
     from pipeline.topics.core import assign_topics_and_themes, theme_scores
+    from pipeline.topics.model import order_free_backend
     from pipeline.topics.params import TopicsParams
     from pipeline.topics.themes import assign_themes, smooth_by_topic
 
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     encode = lambda texts: embed_texts(texts, encoder)  # noqa: E731
 
     t0 = time.perf_counter()
-    result = assign_topics_and_themes(validate(statements, STATEMENTS, "cap"), vectors, book, encode, params, encoder.model)
+    result = assign_topics_and_themes(validate(statements, STATEMENTS, "cap"), vectors, book, encode, params, order_free_backend(encode))
     timings["topics stage core"] = time.perf_counter() - t0
     st = validate(result.statement_themes, STATEMENT_THEMES, "cap statement_themes")
     ours = theme_names(st["theme"].tolist(), book)

@@ -39,6 +39,7 @@ def command(
     from pipeline.params import load_section
     from pipeline.tableio import read_table, write_table
     from pipeline.topics.core import assign_topics_and_themes
+    from pipeline.topics.model import order_free_backend
     from pipeline.topics.params import TopicsParams
 
     p = load_section(params, "topics", TopicsParams)
@@ -51,7 +52,8 @@ def command(
         raise InputError(embeddings, f"vectors have {vectors.shape[1]} dimensions but embed.model "
                                      f"{encoder.name!r} gives {encoder.dimension}: rerun the embed stage (dvc repro)")
     try:
-        result = assign_topics_and_themes(st, vectors, book, stage_encoder.encode, p, encoder.model)
+        result = assign_topics_and_themes(st, vectors, book, stage_encoder.encode, p,
+                                          order_free_backend(stage_encoder.encode))
     except ValueError as exc:
         raise InputError(params, str(exc)) from None
     result = apply_theme_rules(result, st, book.ids, p.themes.topic_min_share, corrections, segment_corrections, corrections_report)

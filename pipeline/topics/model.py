@@ -20,6 +20,8 @@ vectors; the encoder only embeds candidate keywords for KeyBERTInspired.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import logging
 import math
 from dataclasses import dataclass
@@ -234,6 +236,25 @@ def _unit_rows(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms == 0, 1.0, norms)
+
+
+def order_free_backend(encode: Callable[[list[str]], np.ndarray]) -> Any:
+    """BERTopic's embedding backend over the embed stage's own encoding.
+
+    KeyBERTInspired embeds its candidate words in the order of a Python set,
+    which changes with each process's hash seed; through sentence-transformers'
+    padded batches that order changed the words' vectors in the last bits, and
+    so topics.json of the saved model from run to run. `encode` (equal-length
+    batches, see pipeline/embed/encode.py) gives a text the same vector
+    whatever its neighbours, so the saved model is byte-stable.
+    """
+    from bertopic.backend import BaseEmbedder
+
+    class _StageEncoding(BaseEmbedder):
+        def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
+            return np.asarray(encode(list(documents)), dtype=np.float32)
+
+    return _StageEncoding()
 
 
 def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, guide: np.ndarray | None = None) -> Any:
