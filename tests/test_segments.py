@@ -321,3 +321,15 @@ def test_dvc_stage_lists_its_inputs_params_and_outputs(repo_root):
             "data/processed/statement_themes.csv"} <= set(stage["deps"])
     for out in stage["outs"]:
         assert out in stages["report"]["deps"] and out in stages["export"]["deps"]
+
+
+def test_label_skip_words_from_params_reach_the_labels():
+    st, themed = _statements(ROWS)
+    vectors = np.eye(3)[[0] * 6 + [1] * 6 + [2] * 2]
+    base = dict(min_statements=2, smoothing_window=0, centre=False)
+    words = {w for label in build_segments(st, vectors, themed, themes=THEMES, params=SegmentsParams(**base)).segments["label"]
+             for w in label.replace(",", " ").split()}
+    skip = tuple(sorted(words))[:2]
+    assert skip
+    again = build_segments(st, vectors, themed, themes=THEMES, params=SegmentsParams(**base, label_skip_words=skip)).segments
+    assert not {w for label in again["label"] for w in label.replace(",", " ").split()} & set(skip)

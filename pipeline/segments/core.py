@@ -115,7 +115,7 @@ def build_segments(
         documents.append("\n".join(part["text"].astype(str)))
     labels = segment_labels(
         documents, n_words=params.label_words, ngram_max=params.label_ngram_max, stop_words=params.label_stop_words,
-        skip_words=name_words(st["speaker"]) if params.label_skip_speaker_names else (),
+        skip_words=(*(name_words(st["speaker"]) if params.label_skip_speaker_names else ()), *params.label_skip_words),
     )
     columns = ["report_id", "segment", "first_statement_id", "last_statement_id", "line_start", "line_end",
                "n_statements", "n_substantive", "label", "theme", "theme_share", "theme_shares", "speakers"]

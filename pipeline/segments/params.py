@@ -34,6 +34,8 @@ class SegmentsParams:
     label_stop_words: str = "english"
     # leave the words of the speakers' names out of labels ("Thank you, Ms Shin" is not a subject)
     label_skip_speaker_names: bool = True
+    # further words no label names: the courtesies and forms of address of meetings
+    label_skip_words: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("penalty", "change_test"):
