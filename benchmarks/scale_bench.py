@@ -42,7 +42,7 @@ from pathlib import Path
 from benchmarks.scale_corpus import default_shared, distinct_statements, write_transcripts
 
 REPO = Path(__file__).resolve().parents[1]
-COPIED = ("dvc.yaml", "params.yaml", "codebooks", "data/labels")
+COPIED = ("dvc.yaml", "params.yaml", "codebooks", "data/labels", "data/corrections")
 ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "DVC_NO_ANALYTICS": "1"}
 
 log = logging.getLogger("scale_bench")
