@@ -43,14 +43,18 @@ def test_writes_leave_no_temporary_files(tmp_path):
     assert names[0] == "about.json" and all(n.startswith("shard-") for n in names[1:])
 
 
-def test_namespaces_differ_with_model_and_vector_settings_but_not_batch_size():
+def test_namespaces_differ_with_model_and_every_setting_that_changes_a_vector_but_not_the_engine():
     base = EmbedParams()
     ns = namespace_for("model-a", base.vector_settings())
     assert namespace_for("model-b", base.vector_settings()) != ns
     assert namespace_for("model-a", EmbedParams(normalize=False).vector_settings()) != ns
     assert namespace_for("model-a", EmbedParams(long_text=LongTextParams(strategy="truncate")).vector_settings()) != ns
     assert namespace_for("model-a", EmbedParams(long_text=LongTextParams(window_tokens=128)).vector_settings()) != ns
-    assert namespace_for("model-a", EmbedParams(batch_size=7).vector_settings()) == ns
+    # the shape of a forward pass changes a vector's last bits (measured: 512 vs 32 texts per pass)
+    assert namespace_for("model-a", EmbedParams(batch_size=7).vector_settings()) != ns
+    assert namespace_for("model-a", EmbedParams(batch_tokens=4096).vector_settings()) != ns
+    assert namespace_for("model-a", EmbedParams(precision="bfloat16").vector_settings()) != ns
+    assert namespace_for("model-a", EmbedParams(engine="dask", workers=5).vector_settings()) == ns
 
 
 def test_another_namespace_sees_nothing(tmp_path):

@@ -42,8 +42,7 @@ def run_embed(
 
     encoder = load_encoder(
         params.model,
-        backend=params.backend,
-        threads=params.threads,
+        **params.encoder_options(),
         cache_dir=cache_dir,
         source=f"{params_path}:embed.model",
         quiet=not progress,

@@ -36,8 +36,8 @@ def _encode_chunk(texts: list[str], settings: dict) -> np.ndarray:
 
     long_text = LongTextParams(**settings.pop("long_text"))
     params = EmbedParams(**settings, long_text=long_text)
-    encoder = load_encoder(params.model, backend=params.backend, threads=params.threads)
-    return embed_texts(texts, encoder, batch_size=params.batch_size, normalize=params.normalize, long_text=long_text)
+    encoder = load_encoder(params.model, **params.encoder_options())
+    return embed_texts(texts, encoder, **params.encoding_options())
 
 
 def chunks(texts: Sequence[str], size: int) -> list[list[str]]:
@@ -48,8 +48,8 @@ def encode_on_cluster(texts: Sequence[str], params: EmbedParams) -> np.ndarray:
     """Vectors of `texts` (row i = texts[i]) computed by the cluster's workers."""
     from distributed import Client, LocalCluster
 
-    settings = {k: v for k, v in asdict(params).items() if k in ("model", "batch_size", "normalize", "long_text",
-                                                                  "backend", "threads")}
+    settings = {k: v for k, v in asdict(params).items() if k in ("model", "batch_size", "batch_tokens", "normalize",
+                                                                  "long_text", "backend", "precision", "threads")}
     parts = chunks(list(texts), params.engine_chunk)
     cluster = None
     if params.cluster:

@@ -89,8 +89,9 @@ def split_into_windows(text: str, tokenizer: Any, *, window_tokens: int, overlap
         start = snap_back(end - overlap_tokens, start)
 
 
-def equal_length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Indices grouped by token length, shortest first, at most `batch_size` per batch.
+def equal_length_batches(lengths: Sequence[int], batch_size: int, batch_tokens: int = 0) -> list[list[int]]:
+    """Indices grouped by token length, shortest first, at most `batch_size` per batch
+    and, when `batch_tokens` > 0, at most `batch_tokens` word pieces (texts x length) per batch.
 
     Texts of one batch have the same number of word pieces, so none is padded:
     a text's vector is then bit for bit the vector it gets when encoded alone,
@@ -101,11 +102,14 @@ def equal_length_batches(lengths: Sequence[int], batch_size: int) -> list[list[i
     by_length: dict[int, list[int]] = {}
     for i, n in enumerate(lengths):
         by_length.setdefault(n, []).append(i)
+    def rows(n: int) -> int:
+        return max(1, min(batch_size, batch_tokens // max(n, 1)) if batch_tokens > 0 else batch_size)
+
     return [
-        group[k : k + batch_size]
+        group[k : k + rows(n)]
         for n in sorted(by_length)
         for group in (by_length[n],)
-        for k in range(0, len(group), max(batch_size, 1))
+        for k in range(0, len(group), rows(n))
     ]
 
 
@@ -124,6 +128,7 @@ def embed_texts(
     encoder: Encoder,
     *,
     batch_size: int = 32,
+    batch_tokens: int = 0,
     normalize: bool = True,
     long_text: LongTextParams = LongTextParams(),
     show_progress_bar: bool = False,
@@ -151,7 +156,7 @@ def embed_texts(
     flat = [p for pieces in pieces_of for p in pieces]
     lengths = [min(n + _SPECIAL_TOKENS, encoder.max_tokens) for n in count_tokens(flat, encoder.tokenizer)]
     raw = np.empty((len(flat), encoder.dimension), dtype=np.float32)
-    batches = equal_length_batches(lengths, batch_size)
+    batches = equal_length_batches(lengths, batch_size, batch_tokens)
     if show_progress_bar:
         from tqdm.auto import tqdm
 

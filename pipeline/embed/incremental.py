@@ -68,14 +68,7 @@ def embed_with_cache(
             cache.store(missing, fresh)
         found.update(zip(missing, fresh))
     elif missing:
-        fresh = embed_texts(
-            missing,
-            encoder,
-            batch_size=params.batch_size,
-            normalize=params.normalize,
-            long_text=params.long_text,
-            show_progress_bar=show_progress_bar,
-        )
+        fresh = embed_texts(missing, encoder, **params.encoding_options(), show_progress_bar=show_progress_bar)
         if cache is not None:
             cache.store(missing, fresh)
         found.update(zip(missing, fresh))
@@ -95,7 +88,7 @@ def embed_arbitrary_texts(
     """One-call helper for other stages: load the model of `params`, embed `texts` (cached when `cache_dir`)."""
     from pipeline.embed.model import load_encoder
 
-    encoder = load_encoder(params.model, backend=params.backend, threads=params.threads, cache_dir=cache_dir)
+    encoder = load_encoder(params.model, **params.encoder_options(), cache_dir=cache_dir)
     cache = cache_for(encoder, params, cache_dir) if cache_dir is not None else None
     vectors, _ = embed_with_cache(texts, encoder, params, cache)
     return vectors

@@ -111,7 +111,8 @@ class Encoder:
 
     `backend` is "torch" (sentence-transformers) or "onnx" (ONNX Runtime on a
     graph exported from the same weights into `cache_dir`, see onnx_backend).
-    `threads` > 0 sets the CPU threads of the backend; 0 keeps its default.
+    `precision` "bfloat16" runs the torch model's matrix products in bfloat16
+    (CPU autocast). `threads` > 0 sets the CPU threads of the backend; 0 keeps its default.
     """
 
     name: str
@@ -119,6 +120,7 @@ class Encoder:
     fingerprint: str
     backend: str = "torch"
     threads: int = 0
+    precision: str = "float32"
     cache_dir: Path | None = None
     device: str = "cpu"
     quiet: bool = True
@@ -134,6 +136,9 @@ class Encoder:
                 import torch
 
                 torch.set_num_threads(self.threads)
+            if self.precision == "bfloat16" and not native_bfloat16():
+                log.warning("embed.precision bfloat16: this CPU has no native bfloat16 arithmetic (AVX512-BF16 "
+                            "or AMX), so encoding will be slow; float32 is faster here")
         return self._model
 
     @property
@@ -204,14 +209,32 @@ class Encoder:
                 norms = np.linalg.norm(vectors, axis=1, keepdims=True)
                 vectors = vectors / np.where(norms == 0, 1, norms)
             return np.asarray(vectors, dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=batch_size,
-            show_progress_bar=show_progress_bar,
-            convert_to_numpy=True,
-            normalize_embeddings=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return np.concatenate([self._forward(list(texts[k : k + batch_size]))
+                               for k in range(0, len(texts), max(batch_size, 1))])
+
+    def _forward(self, texts: list[str]) -> np.ndarray:
+        """One forward pass of every module of the model (what `SentenceTransformer.encode` runs per
+        batch, the same numbers, without its sorting, padding bookkeeping and progress machinery)."""
+        import torch
+
+        model = self.model
+        model.eval()  # every module, every time: a caller may have left a submodule in training mode (dropout)
+        prepare = getattr(model, "preprocess", None) or model.tokenize
+        features = prepare(texts)
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
+                                                    enabled=self.precision == "bfloat16"):
+            vectors = model.forward(features)["sentence_embedding"]
+        return vectors.float().numpy()
+
+
+def native_bfloat16() -> bool:
+    """Whether this CPU does bfloat16 matrix products natively (oneDNN's check)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - builds without oneDNN
+        return False
 
 
 @lru_cache(maxsize=4)
@@ -225,7 +248,9 @@ def _load_sentence_transformer(path: Path, fingerprint: str, device: str, quiet:
     from sentence_transformers import SentenceTransformer
 
     log.debug("loading sentence-transformers model from %s", path)
-    return SentenceTransformer(str(path), device=device, local_files_only=True)
+    model = SentenceTransformer(str(path), device=device, local_files_only=True)
+    model.eval()  # inference: no dropout (encode_batch runs the modules' forward directly)
+    return model
 
 
 def load_encoder(
@@ -233,6 +258,7 @@ def load_encoder(
     *,
     backend: str = "torch",
     threads: int = 0,
+    precision: str = "float32",
     cache_dir: str | Path | None = None,
     source: object = "embed.model",
     quiet: bool = True,
@@ -252,6 +278,7 @@ def load_encoder(
         fingerprint=model_fingerprint(path),
         backend=backend,
         threads=threads,
+        precision=precision,
         cache_dir=Path(cache_dir) if cache_dir is not None else None,
         quiet=quiet,
     )

@@ -82,7 +82,7 @@ def export_onnx(sentence_transformer: Any, target: Path) -> Path:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                MeanPooled(transformer),
+                MeanPooled(transformer).eval(),  # export restores the wrapper's mode onto the model
                 tuple(sample[k] for k in _INPUTS),
                 tmp,
                 input_names=list(_INPUTS),

@@ -33,8 +33,7 @@ class StageEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         from pipeline.embed.encode import embed_texts
 
-        return embed_texts(list(texts), self.encoder, batch_size=self.params.batch_size,
-                           normalize=self.params.normalize, long_text=self.params.long_text)
+        return embed_texts(list(texts), self.encoder, **self.params.encoding_options())
 
 
 def embed_stage_encoder(params_path: str | Path, model_record_path: str | Path | None = None) -> StageEncoder:
@@ -43,7 +42,7 @@ def embed_stage_encoder(params_path: str | Path, model_record_path: str | Path |
         params = load_section(params_path, "embed", EmbedParams)
     except (ValueError, TypeError) as exc:
         raise InputError(f"{params_path}:embed", str(exc)) from None
-    encoder = load_encoder(params.model, threads=params.threads, source=f"{params_path}:embed.model")
+    encoder = load_encoder(params.model, **params.encoder_options(), source=f"{params_path}:embed.model")
     if model_record_path is not None:
         require_same_model(read_model_record(model_record_path), encoder, vectors_source=model_record_path,
                            encoder_source=f"{params_path}:embed.model")

@@ -1,9 +1,11 @@
 """The `embed` section of params.yaml, as frozen dataclasses.
 
-Everything here except `batch_size` changes the vectors, so it is part of the vector cache's
-key (`EmbedParams.vector_settings`). The thread count changes them by float noise only
-(~1e-7: a matrix product summed in another order), but that noise is enough to change the
-topic tables downstream, so a cached vector is reused only under the same thread count.
+Everything here that changes the vectors is part of the vector cache's key
+(`EmbedParams.vector_settings`). The thread count and the shape of a forward pass (texts
+per batch) change them by float noise only (~1e-7: a matrix product summed in another
+order), but that noise is enough to change the topic tables downstream, so a cached vector
+is reused only under the same thread count and batch limits. Where the texts are encoded
+(`engine`) does not change them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ LONG_TEXT_STRATEGIES = ("windows", "truncate")
 # a larger batch). Short batches are filled with copies of their first text (encode.py).
 MIN_BATCH_TOKENS = 64
 BACKENDS = ("torch", "onnx")
+# float32: the model as trained; bfloat16: the torch backend's matrix products in bfloat16
+# (CPU autocast), measured 2.4x faster on this machine (AMX) with every cosine to float32
+# >= 0.9999 (README, Stage: embed). Slow on CPUs without native bfloat16 (the stage warns).
+PRECISIONS = ("float32", "bfloat16")
 ENGINES = ("local", "dask")
 
 
@@ -49,10 +55,13 @@ class LongTextParams:
 @dataclass(frozen=True)
 class EmbedParams:
     model: str = DEFAULT_MODEL
+    # texts per forward pass at most, and word pieces per forward pass at most (texts x length)
     batch_size: int = 32
+    batch_tokens: int = 0
     normalize: bool = True
     long_text: LongTextParams = field(default_factory=LongTextParams)
     backend: str = "torch"
+    precision: str = "float32"
     # CPU threads of the backend; 0 keeps the library's default (one per core, so the
     # vectors' last bits then depend on the machine)
     threads: int = 0
@@ -69,6 +78,12 @@ class EmbedParams:
     def __post_init__(self) -> None:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ValueError(f"batch_size must be a whole number >= 1, got {self.batch_size!r}")
+        if not isinstance(self.batch_tokens, int) or self.batch_tokens < 0:
+            raise ValueError(f"batch_tokens must be a whole number >= 0 (0 = no limit), got {self.batch_tokens!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if self.precision != "float32" and self.backend != "torch":
+            raise ValueError(f"precision {self.precision} needs backend torch, got backend {self.backend!r}")
         if not isinstance(self.normalize, bool):
             raise ValueError(f"normalize must be true or false, got {self.normalize!r}")
         if not isinstance(self.threads, int) or self.threads < 0:
@@ -82,11 +97,23 @@ class EmbedParams:
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 
+    def encoder_options(self) -> dict[str, object]:
+        """How `load_encoder` runs the model (backend, precision, threads)."""
+        return {"backend": self.backend, "precision": self.precision, "threads": self.threads}
+
+    def encoding_options(self) -> dict[str, object]:
+        """How `embed_texts` batches, normalises and cuts long texts."""
+        return {"batch_size": self.batch_size, "batch_tokens": self.batch_tokens, "normalize": self.normalize,
+                "long_text": self.long_text}
+
     def vector_settings(self) -> dict[str, object]:
         """The settings (besides the model's own files) that change a text's vector."""
         return {
             "backend": self.backend,
+            "precision": self.precision,
             "threads": self.threads,
+            "batch_size": self.batch_size,
+            "batch_tokens": self.batch_tokens,
             "normalize": self.normalize,
             "min_batch_tokens": MIN_BATCH_TOKENS,
             "long_text": {
