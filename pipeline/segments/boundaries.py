@@ -87,14 +87,16 @@ def partitions(
     best[:, 0] = [-c for c in boundary_costs]  # the first segment pays no boundary
     prev = np.zeros((k, n + 1), dtype=int)
     for end in range(min_size, n + 1):
-        starts = np.arange(0, end - min_size + 1)
+        last = end - min_size + 1
         # which starts are reachable does not depend on the boundary cost: one filter for all
-        starts = starts[np.isfinite(best[0, starts])]
+        starts = np.flatnonzero(np.isfinite(best[0, :last]))
         if len(starts) == 0:
             continue
-        sw = cw[end] - cw[starts]
-        sx = cwx[end] - cwx[starts]
-        cost = (cwxx[end] - cwxx[starts]) - np.einsum("ij,ij->i", sx, sx) / np.where(sw > 0, sw, 1.0)
+        # every start's cost from slices (no gathered copy of the prefix rows), then the reachable ones;
+        # each row's cost is computed on its own, so it is the same number either way
+        sw = cw[end] - cw[:last]
+        sx = cwx[end] - cwx[:last]
+        cost = ((cwxx[end] - cwxx[:last]) - np.einsum("ij,ij->i", sx, sx) / np.where(sw > 0, sw, 1.0))[starts]
         for j, boundary_cost in enumerate(boundary_costs):
             total = best[j, starts] + cost + boundary_cost
             i = int(np.argmin(total))  # first minimum: the earliest cut wins ties
