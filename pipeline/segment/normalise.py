@@ -28,7 +28,7 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def fold(text: str) -> str:
     """Lowercase, accent-free, single-spaced: the form names and headings are compared in.
 
@@ -38,7 +38,7 @@ def fold(text: str) -> str:
     return collapse_spaces(strip_accents(text).casefold())
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def letters_only(text: str) -> str:
     """Lowercase accent-free letters only: how page furniture is recognised.
 
