@@ -18,7 +18,7 @@ def _regex_spans(window: str, words: list[str]) -> list[tuple[int, int]]:
 def test_ascii_matcher_equals_the_regex_on_random_text() -> None:
     rng = random.Random(3)
     vocabulary = ["a", "an", "Ab", "ab", "ba", "cab", "x_1", "_", "9", "Ms", "MS", "ms"]
-    separators = [" ", "  ", ", ", ". ", "\n", "-", "'", "", "_", "…"[:0] or "--"]
+    separators = [" ", "  ", ", ", ". ", "\n", "-", "'", "", "_", "--"]
     for _ in range(3000):
         window = "".join(rng.choice(vocabulary) + rng.choice(separators) for _ in range(rng.randint(0, 12)))
         words = [rng.choice(vocabulary) for _ in range(rng.randint(1, 4))]
