@@ -17,9 +17,9 @@ pytestmark = pytest.mark.slow
 OUTPUTS = ("statements", "sessions", "speakers", "dropped", "errors")
 
 
-def _run(raw: Path, out: Path, *, on_error: str = "fail") -> tuple[int, str]:
+def _run(raw: Path, out: Path, *, on_error: str = "fail", workers: int = 1) -> tuple[int, str]:
     params = out / "params.yaml"
-    params.write_text(f"segment:\n  on_error: {on_error}\nother_stage:\n  x: 1\n", encoding="utf-8")
+    params.write_text(f"segment:\n  on_error: {on_error}\n  workers: {workers}\nother_stage:\n  x: 1\n", encoding="utf-8")
     args = ["segment", "--raw", str(raw), "--params", str(params)]
     for name in OUTPUTS:
         args += [f"--{name}", str(out / f"{name}.csv")]
@@ -86,3 +86,42 @@ def test_unknown_parameter_is_an_error(raw: Path, tmp_path: Path) -> None:
         args += [f"--{name}", str(tmp_path / f"{name}.csv")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1 and "unknown parameter(s) on_eror" in result.output
+
+
+VARIANTS = Path(__file__).parent / "fixtures" / "segment_variants"
+
+
+def test_worker_processes_write_the_same_bytes_as_one_process(raw: Path, tmp_path: Path) -> None:
+    for variant in sorted(VARIANTS.glob("webinar0[5-8]_*.*")):
+        if not variant.name.endswith(".gold.json"):
+            shutil.copy(variant, raw / variant.name)
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    assert _run(raw, one)[0] == 0
+    assert _run(raw, two, workers=2)[0] == 0
+    for name in OUTPUTS:
+        assert (one / f"{name}.csv").read_bytes() == (two / f"{name}.csv").read_bytes(), name
+    assert read_table(one / "statements.csv", STATEMENTS)["report_id"].nunique() >= 5
+
+
+def test_worker_processes_list_bad_reports_in_order_and_fail_on_the_first(raw: Path, tmp_path: Path) -> None:
+    (raw / "a_empty.txt").write_bytes(b"")
+    (raw / "b_nobody.txt").write_text("Just a title\n\nSome text nobody said.\n", encoding="utf-8")
+    assert _run(raw, tmp_path, on_error="skip", workers=2)[0] == 0
+    errors = read_table(tmp_path / "errors.csv", INGEST_ERRORS)
+    assert errors["file"].tolist() == [str(raw / "a_empty.txt"), str(raw / "b_nobody.txt")]
+    assert len(read_table(tmp_path / "statements.csv", STATEMENTS)) > 50
+    code, output = _run(raw, tmp_path, workers=2)
+    assert code == 1
+    assert [l for l in output.splitlines() if l.startswith("error:")] == [f"error: {raw / 'a_empty.txt'}: empty file"]
+
+
+@pytest.mark.parametrize("workers", ["0", "two", "true"])
+def test_workers_must_be_a_whole_number_of_at_least_one(raw: Path, tmp_path: Path, workers: str) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text(f"segment:\n  workers: {workers}\n", encoding="utf-8")
+    args = ["segment", "--raw", str(raw), "--params", str(params)]
+    for name in OUTPUTS:
+        args += [f"--{name}", str(tmp_path / f"{name}.csv")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "segment.workers" in result.output

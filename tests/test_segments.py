@@ -13,7 +13,7 @@ import yaml
 from pipeline.contract import SEGMENT_THEMES, SEGMENTS, STATEMENT_SEGMENTS
 from pipeline.errors import ContractError
 from pipeline.segments import SegmentsParams, segment_sequence
-from pipeline.segments.boundaries import best_cut_gain, partition
+from pipeline.segments.boundaries import best_cut_gain, partition, partitions
 from pipeline.segments.core import build_segments
 from pipeline.segments.labels import segment_labels
 from pipeline.tableio import read_table, write_table
@@ -333,3 +333,16 @@ def test_label_skip_words_from_params_reach_the_labels():
     assert skip
     again = build_segments(st, vectors, themed, themes=THEMES, params=SegmentsParams(**base, label_skip_words=skip)).segments
     assert not {w for label in again["label"] for w in label.replace(",", " ").split()} & set(skip)
+
+
+def test_partitions_at_several_costs_equal_partition_at_each():
+    rng = np.random.default_rng(5)
+    for n, d, min_size in ((1, 3, 3), (2, 3, 1), (9, 4, 2), (40, 6, 3), (60, 5, 1)):
+        blocks = np.repeat(rng.normal(size=(4, d)), (n + 3) // 4, axis=0)[:n]
+        x = blocks + 0.3 * rng.normal(size=(n, d))
+        w = rng.uniform(0.5, 2.0, size=n)
+        scale = best_cut_gain(x, w) or 1.0
+        costs = [0.05 * scale, 0.3 * scale, 2.0 * scale]
+        assert partitions(x, w, boundary_costs=costs, min_size=min_size) == [
+            partition(x, w, boundary_cost=c, min_size=min_size) for c in costs
+        ]

@@ -126,11 +126,14 @@ def _recount_speakers(st: pd.DataFrame, original: pd.DataFrame, sp: pd.DataFrame
     attributed = st[st["speaker"].astype(str) != ""]
     counts = attributed.groupby(["report_id", "speaker"]).size()
     before = original[original["speaker"].astype(str) != ""].groupby(["report_id", "speaker"]).size()
+    # one pass over the groups (not a filter of the whole table per person: quadratic at scale)
+    groups = attributed.groupby(["report_id", "speaker"]).indices
     for (report, person), n in counts.items():
         key = (str(report), str(person))
-        labels = attributed[(attributed["report_id"] == report) & (attributed["speaker"] == person)]["speaker_label"].astype(str)
+        rows_of = attributed.iloc[groups[(report, person)]]
+        labels = rows_of["speaker_label"].astype(str)
         if key not in rows:
-            roles = attributed[(attributed["report_id"] == report) & (attributed["speaker"] == person)]["role"].astype(str)
+            roles = rows_of["role"].astype(str)
             rows[key] = {"report_id": key[0], "speaker": key[1], "role": roles.mode().sort_values().iloc[0],
                          "affiliation": "", "aliases": "", "n_statements": 0}
         row = rows[key]

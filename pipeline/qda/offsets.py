@@ -10,13 +10,14 @@ left out), so the selected text normalises to the statement's text hash.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pipeline.segment.lines import SourceLine
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CLOSING = set(".,;:!?…\"'»”’)]")
 _ANCHOR_WORDS = 4
+_NON_WORD = re.compile(r"\W+")
 
 
 def source_text(lines: Sequence[SourceLine]) -> tuple[str, dict[int, tuple[int, int]]]:
@@ -35,6 +36,39 @@ def _anchor(words: list[str]) -> re.Pattern[str]:
     return re.compile(r"\W+".join(re.escape(w) for w in words), re.IGNORECASE | re.UNICODE)
 
 
+def _ascii_matches(lowered: str, words: list[str], pos: int = 0) -> Iterator[tuple[int, int]]:
+    """(start, end) of each match of `_anchor(words)` in an ASCII text, as `finditer` finds them.
+
+    Compiling one pattern per statement dominated the stage at scale. For ASCII
+    text and words the match is exact without a regex: the text is lowered
+    (ASCII case folding is one to one), each word is a literal and the `\W+`
+    between two words takes the whole run of non-word characters (a word starts
+    with a word character, so the regex could not stop earlier). Matches are
+    leftmost and do not overlap, as `finditer`'s.
+    """
+    first, rest = words[0], words[1:]
+    start = lowered.find(first, pos)
+    while start != -1:
+        end = start + len(first)
+        for word in rest:
+            gap = _NON_WORD.match(lowered, end)
+            if gap is None or not lowered.startswith(word, gap.end()):
+                end = -1
+                break
+            end = gap.end() + len(word)
+        if end != -1:
+            yield start, end
+            start = lowered.find(first, end)
+        else:
+            start = lowered.find(first, start + 1)
+
+
+def _matches(window: str, words: list[str]) -> Iterator[tuple[int, int]]:
+    if window.isascii() and all(w.isascii() for w in words):
+        return _ascii_matches(window.lower(), [w.lower() for w in words])
+    return (m.span() for m in _anchor(words).finditer(window))
+
+
 def statement_span(text: str, spans: dict[int, tuple[int, int]], source_lines: Sequence[int], statement: str) -> tuple[int, int]:
     """(start, end) of a statement in `text`: [start, end) with end exclusive, as REFI-QDA positions.
 
@@ -49,13 +83,13 @@ def statement_span(text: str, spans: dict[int, tuple[int, int]], source_lines: S
     if not words:
         return lo, hi
     window = text[lo:hi]
-    first = _anchor(words[:_ANCHOR_WORDS]).search(window)
-    start = lo + first.start() if first else lo
+    first = next(_matches(window, words[:_ANCHOR_WORDS]), None)
+    start = lo + first[0] if first else lo
     last = None
-    for m in _anchor(words[-_ANCHOR_WORDS:]).finditer(window):
-        if lo + m.end() > start:
+    for m in _matches(window, words[-_ANCHOR_WORDS:]):
+        if lo + m[1] > start:
             last = m
-    end = lo + last.end() if last else hi
+    end = lo + last[1] if last else hi
     stripped = statement.rstrip()
     trailing = len(stripped) - len(stripped.rstrip("".join(_CLOSING)))
     for _ in range(trailing):

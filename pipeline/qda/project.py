@@ -166,6 +166,8 @@ def _cases(root: etree._Element, speakers: pd.DataFrame, sessions: pd.DataFrame,
     dates = {str(r): _date(d) for r, d in zip(sessions["report_id"], sessions["date"])} if len(sessions) else {}
     several = speakers["report_id"].nunique() > 1
     cases = _sub(root, "Cases")
+    # each person's statements, found once (a filter of the whole table per person is quadratic at scale)
+    by_person = statements.groupby([statements["report_id"].astype(str), statements["speaker"].astype(str)]).indices
     for row in speakers.sort_values(["report_id", "speaker"]).itertuples(index=False):
         report, person = str(row.report_id), str(row.speaker)
         case = _sub(cases, "Case", guid=guid("case", report, person), name=f"{person} ({report})" if several else person)
@@ -179,7 +181,7 @@ def _cases(root: etree._Element, speakers: pd.DataFrame, sessions: pd.DataFrame,
             _sub(vv, "VariableRef", targetGUID=guid("variable", var))
             _sub(vv, "DateValue" if kind == "Date" else "TextValue", value)
         _sub(case, "SourceRef", targetGUID=source_guid(report))
-        mine = statements[(statements["report_id"].astype(str) == report) & (statements["speaker"].astype(str) == person)]
+        mine = statements.iloc[by_person.get((report, person), [])]
         for sid in mine.sort_values("seq")["statement_id"].astype(str):
             if sid in selections:
                 _sub(case, "SelectionRef", targetGUID=selections[sid])

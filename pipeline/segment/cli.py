@@ -8,6 +8,9 @@ writes. A bad report stops the stage with one line naming the file
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -35,22 +38,55 @@ def list_reports(raw: Path, suffixes: tuple[str, ...]) -> list[Path]:
 
 
 def segment_folder(raw: Path, params: SegmentParams, nlp: object) -> tuple[list[SegmentedReport], pd.DataFrame]:
-    """Segment every report of `raw`; returns the results and the ingest errors (file, problem)."""
-    from pipeline.segment.readers import SUPPORTED_SUFFIXES, read_report
+    """Segment every report of `raw`; returns the results and the ingest errors (file, problem).
 
+    With `params.workers` > 1 the reports are segmented by that many forked
+    processes (each inherits `nlp`, loaded once); results come back in report
+    order, so the tables are the same bytes as with one process.
+    """
+    from pipeline.segment.readers import SUPPORTED_SUFFIXES
+
+    paths = list_reports(raw, SUPPORTED_SUFFIXES)
     results: list[SegmentedReport] = []
     errors: list[dict[str, str]] = []
-    for path in list_reports(raw, SUPPORTED_SUFFIXES):
-        try:
-            lines = read_report(path)
-            results.append(segment_report(path.stem, lines, nlp=nlp, params=params))
-        except InputError as exc:
-            error = InputError(path, exc.problem)
-            if params.on_error == "fail":
-                raise error from None
-            log.warning("skipped %s", error)
-            errors.append({"file": str(path), "problem": exc.problem})
+    for path, (result, problem) in zip(paths, _segment_all(paths, params, nlp)):
+        if result is not None:
+            results.append(result)
+            continue
+        error = InputError(path, problem)
+        if params.on_error == "fail":
+            raise error from None
+        log.warning("skipped %s", error)
+        errors.append({"file": str(path), "problem": problem})
     return results, pd.DataFrame(errors, columns=INGEST_ERRORS.column_names)
+
+
+# What a forked worker segments with: set in the parent before the fork, inherited (never pickled).
+_WORKER_STATE: tuple[SegmentParams, object] | None = None
+
+
+def _segment_one(path: Path) -> tuple[SegmentedReport | None, str]:
+    """One report's result, or None and the problem (an InputError does not survive pickling)."""
+    from pipeline.segment.readers import read_report
+
+    assert _WORKER_STATE is not None
+    params, nlp = _WORKER_STATE
+    try:
+        return segment_report(path.stem, read_report(path), nlp=nlp, params=params), ""
+    except InputError as exc:
+        return None, exc.problem
+
+
+def _segment_all(paths: list[Path], params: SegmentParams, nlp: object) -> Iterator[tuple[SegmentedReport | None, str]]:
+    global _WORKER_STATE
+    _WORKER_STATE = (params, nlp)
+    workers = min(params.workers, len(paths))
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        yield from map(_segment_one, paths)
+        return
+    log.info("segment: %d reports in %d processes", len(paths), workers)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        yield from pool.map(_segment_one, paths)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 BULLET_RE = re.compile(r"^\s*(?:[-•–—*·▪●◦]|\d{1,2}[.)])\s+")
 _PDF_HYPHEN_RE = re.compile(r"(?<=[^\W\d_])([-‐‑])\s+(?=[^\W\d_])")
 _SPACES_RE = re.compile(r"\s+")
+_NOT_ASCII_LOWER_RE = re.compile(r"[^a-z]+")
 # inline markup that text extraction leaves around words ("<u>https://…</u>")
 _INLINE_TAG_RE = re.compile(r"</?(?:u|b|i|em|strong|span|sup|sub)(?:\s[^<>]*)?>", re.IGNORECASE)
 TERMINAL_PUNCTUATION = (".", "!", "?", "»", '"', "”", ")")
@@ -20,22 +22,33 @@ TERMINAL_PUNCTUATION = (".", "!", "?", "»", '"', "”", ")")
 
 def strip_accents(text: str) -> str:
     """'María Ángeles' -> 'Maria Angeles' (compatibility decomposition, marks dropped)."""
+    if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=1 << 14)
 def fold(text: str) -> str:
-    """Lowercase, accent-free, single-spaced: the form names and headings are compared in."""
+    """Lowercase, accent-free, single-spaced: the form names and headings are compared in.
+
+    Memoised (bounded): the rules fold the same line many times over (furniture,
+    labels, names); a report's lines recur across passes, not across the corpus.
+    """
     return collapse_spaces(strip_accents(text).casefold())
 
 
+@lru_cache(maxsize=1 << 14)
 def letters_only(text: str) -> str:
     """Lowercase accent-free letters only: how page furniture is recognised.
 
     Digits are dropped so that a running footer carrying its page number
     ("Report - page 3") folds to the same string on every page.
     """
-    return "".join(ch for ch in fold(text) if ch.isalpha())
+    folded = fold(text)
+    if folded.isascii():  # the same letters, without a Python loop per character
+        return _NOT_ASCII_LOWER_RE.sub("", folded)
+    return "".join(ch for ch in folded if ch.isalpha())
 
 
 def collapse_spaces(text: str) -> str:

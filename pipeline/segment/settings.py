@@ -48,8 +48,12 @@ class SegmentParams:
     min_footer_repeats: int = 2
     footer_similarity: float = 0.8
     label_roles: LabelRoles = field(default_factory=LabelRoles)
+    # processes that segment reports side by side (1: in this process); output identical either way
+    workers: int = 1
 
     def __post_init__(self) -> None:
+        if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 1:
+            raise InputError("params.yaml", f"segment.workers must be a whole number >= 1, not {self.workers!r}")
         if self.on_error not in ("fail", "skip"):
             raise InputError("params.yaml", f"segment.on_error must be 'fail' or 'skip', not {self.on_error!r}")
         if not 0 < self.fuzzy_threshold <= 1 or not 0 < self.footer_similarity <= 1:

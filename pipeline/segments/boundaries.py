@@ -18,6 +18,8 @@ Ties go to the earliest cut, so the result is deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 
@@ -58,9 +60,21 @@ def partition(vectors: np.ndarray, weights: np.ndarray, *, boundary_cost: float,
     `min_size` is the fewest statements a segment may hold (lowered to the
     report's length when the report is shorter).
     """
+    return partitions(vectors, weights, boundary_costs=(boundary_cost,), min_size=min_size)[0]
+
+
+def partitions(
+    vectors: np.ndarray, weights: np.ndarray, *, boundary_costs: Sequence[float], min_size: int
+) -> list[list[int]]:
+    """`partition` at each of `boundary_costs`, the segment costs computed once for all of them.
+
+    The scatter of every candidate segment (the O(n^2 d) part) does not depend on
+    the boundary price, so the penalty and the change test share it; each cost's
+    result is the one `partition` alone gives (same arithmetic, same ties).
+    """
     n = len(vectors)
     if n < 2:
-        return []
+        return [[] for _ in boundary_costs]
     min_size = max(1, min(min_size, n))
     x = np.asarray(vectors, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
@@ -68,20 +82,29 @@ def partition(vectors: np.ndarray, weights: np.ndarray, *, boundary_cost: float,
     cwx = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x * w[:, None], axis=0)])
     cwxx = np.concatenate([[0.0], np.cumsum(w * np.einsum("ij,ij->i", x, x))])
 
-    best = np.full(n + 1, np.inf)
-    best[0] = -boundary_cost  # the first segment pays no boundary
-    prev = np.zeros(n + 1, dtype=int)
+    k = len(boundary_costs)
+    best = np.full((k, n + 1), np.inf)
+    best[:, 0] = [-c for c in boundary_costs]  # the first segment pays no boundary
+    prev = np.zeros((k, n + 1), dtype=int)
     for end in range(min_size, n + 1):
-        starts = np.arange(0, end - min_size + 1)
-        starts = starts[np.isfinite(best[starts])]
+        last = end - min_size + 1
+        # which starts are reachable does not depend on the boundary cost: one filter for all
+        starts = np.flatnonzero(np.isfinite(best[0, :last]))
         if len(starts) == 0:
             continue
-        sw = cw[end] - cw[starts]
-        sx = cwx[end] - cwx[starts]
-        cost = (cwxx[end] - cwxx[starts]) - np.einsum("ij,ij->i", sx, sx) / np.where(sw > 0, sw, 1.0)
-        total = best[starts] + cost + boundary_cost
-        i = int(np.argmin(total))  # first minimum: the earliest cut wins ties
-        best[end], prev[end] = total[i], starts[i]
+        # every start's cost from slices (no gathered copy of the prefix rows), then the reachable ones;
+        # each row's cost is computed on its own, so it is the same number either way
+        sw = cw[end] - cw[:last]
+        sx = cwx[end] - cwx[:last]
+        cost = ((cwxx[end] - cwxx[:last]) - np.einsum("ij,ij->i", sx, sx) / np.where(sw > 0, sw, 1.0))[starts]
+        for j, boundary_cost in enumerate(boundary_costs):
+            total = best[j, starts] + cost + boundary_cost
+            i = int(np.argmin(total))  # first minimum: the earliest cut wins ties
+            best[j, end], prev[j, end] = total[i], starts[i]
+    return [_cuts(prev[j], n) for j in range(k)]
+
+
+def _cuts(prev: np.ndarray, n: int) -> list[int]:
     cuts: list[int] = []
     end = n
     while end > 0:

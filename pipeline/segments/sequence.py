@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.segments.boundaries import best_cut_gain, partition, smooth
+from pipeline.segments.boundaries import best_cut_gain, partitions, smooth
 from pipeline.segments.params import SegmentsParams
 
 
@@ -101,10 +101,10 @@ def segment_sequence(
     w = statement_weights(texts, length_weighting=params.length_weighting)
     null = null_gain(x, w, window=params.smoothing_window, shuffles=params.shuffles, seed=params.seed)
     xs = smooth(x, params.smoothing_window)
-    cuts = partition(xs, w, boundary_cost=params.penalty * null, min_size=params.min_statements)
-    if cuts and params.change_test > params.penalty and not partition(
-        xs, w, boundary_cost=params.change_test * null, min_size=params.min_statements
-    ):
+    costs = [params.penalty * null] + ([params.change_test * null] if params.change_test > params.penalty else [])
+    found = partitions(xs, w, boundary_costs=costs, min_size=params.min_statements)
+    cuts = found[0]
+    if cuts and len(found) > 1 and not found[1]:
         cuts = []  # no change of subject beats chance: one segment
     labels = np.ones(n, dtype=int)
     for cut in cuts:
