@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from pipeline.codebook import Codebook, Theme
-from pipeline.topics.keywords import add_keyword_evidence, content_lemmas, keyword_evidence, theme_vocabularies
+from pipeline.topics.keywords import (
+    add_keyword_evidence,
+    content_lemmas,
+    keyword_evidence,
+    surface_forms,
+    theme_vocabularies,
+)
 
 
 def test_a_word_of_one_theme_only_counts_fully_and_a_shared_word_not_at_all():
@@ -40,3 +46,15 @@ def test_lemmas_match_inflected_forms_and_skip_function_words(nlp):
     assert "and" not in lemmas and "for" not in lemmas
     evidence = keyword_evidence([lemmas], vocabularies)
     assert evidence[0, 0] > 0 and evidence[0, 1] > 0
+
+
+@pytest.mark.slow
+def test_texts_without_a_keyword_form_skip_the_tagger_and_the_lemmas_stay_the_same(nlp, sample_report):
+    keep = frozenset({"pay", "woman", "fund", "legislate", "good", "child", "economy", "cooperative"})
+    texts = ["She paid the women's cooperatives.", "Better funds for children.", "They legislated it.",
+             "Nothing of the sort here.", *filter(None, sample_report.read_text(encoding="utf-8").splitlines())]
+    full = content_lemmas(nlp, texts)
+    assert content_lemmas(nlp, texts, keep=keep) == [lemmas & keep for lemmas in full]
+    forms = surface_forms(nlp, keep)
+    assert {"paid", "women", "funds", "legislated", "better", "children"} <= forms
+    assert "nothing" not in forms

@@ -56,7 +56,8 @@ def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, par
     if docs is None or weight <= 0 or len(scores) == 0:
         return scores
     nlp = load_lemmatiser(params.themes.keyword_spacy_model)
-    evidence = keyword_evidence(content_lemmas(nlp, docs), theme_vocabularies(nlp, codebook))
+    vocabularies = theme_vocabularies(nlp, codebook)
+    evidence = keyword_evidence(content_lemmas(nlp, docs, keep=frozenset().union(*vocabularies)), vocabularies)
     return add_keyword_evidence(scores, evidence, weight)
 
 

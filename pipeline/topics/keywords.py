@@ -25,13 +25,54 @@ CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})
 MIN_LENGTH = 3
 
 
-def content_lemmas(nlp, texts: Iterable[str]) -> list[frozenset[str]]:
-    """Each text's lowercased lemmas of content words (no stop words, numbers or short tokens)."""
-    out: list[frozenset[str]] = []
-    for doc in nlp.pipe(list(texts), batch_size=256):
-        out.append(frozenset(t.lemma_.lower() for t in doc
-                             if t.pos_ in CONTENT_POS and not t.is_stop and t.is_alpha and len(t) >= MIN_LENGTH))
+def content_lemmas(nlp, texts: Iterable[str], keep: frozenset[str] | None = None) -> list[frozenset[str]]:
+    """Each text's lowercased lemmas of content words (no stop words, numbers or short tokens).
+
+    With `keep`, only the lemmas in `keep` are returned, and a text none of whose words
+    can have such a lemma (`surface_forms`) skips the tagger: the result is the same as
+    tagging everything and keeping those lemmas, at a fraction of the cost on a large corpus.
+    """
+    texts = list(texts)
+    forms = surface_forms(nlp, keep) if keep is not None else None
+    if forms is None:
+        tagged = range(len(texts))
+    else:
+        tagged = [i for i, doc in enumerate(nlp.tokenizer.pipe(texts, batch_size=1024))
+                  if any(t.lower_ in forms for t in doc)]
+    out: list[frozenset[str]] = [frozenset()] * len(texts)
+    for i, doc in zip(tagged, nlp.pipe([texts[i] for i in tagged], batch_size=256)):
+        lemmas = frozenset(t.lemma_.lower() for t in doc
+                           if t.pos_ in CONTENT_POS and not t.is_stop and t.is_alpha and len(t) >= MIN_LENGTH)
+        out[i] = lemmas if keep is None else lemmas & keep
     return out
+
+
+def surface_forms(nlp, lemmas: Iterable[str]) -> frozenset[str] | None:
+    """Every lowercase word whose lemma, under any part of speech, can be one of `lemmas`.
+
+    Read from the pipeline's rule lemmatiser (spaCy's English one): a word is its own
+    lemma, an exception listed for it (paid -> pay), or the lemma with a suffix rule
+    undone (funds -> fund). None when the pipeline lemmatises another way, or when its
+    attribute ruler sets one of these lemmas itself: then every text must be tagged.
+    """
+    lemmas = {w.lower() for w in lemmas}
+    if "lemmatizer" not in nlp.pipe_names or getattr(nlp.get_pipe("lemmatizer"), "mode", None) != "rule":
+        return None
+    if "attribute_ruler" in nlp.pipe_names:
+        for pattern in nlp.get_pipe("attribute_ruler").patterns:
+            lemma = pattern.get("attrs", {}).get("LEMMA")
+            if isinstance(lemma, str) and lemma.lower() in lemmas:
+                return None
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    rules = lookups.get_table("lemma_rules", {})
+    exceptions = lookups.get_table("lemma_exc", {})
+    forms = set(lemmas)
+    for pos in rules.keys():
+        for old, new in rules[pos]:
+            forms.update(w[: len(w) - len(new)] + old for w in lemmas if w.endswith(new))
+    for pos in exceptions.keys():
+        forms.update(word for word, targets in exceptions[pos].items() if lemmas.intersection(targets))
+    return frozenset(forms)
 
 
 def theme_vocabularies(nlp, codebook: Codebook) -> list[frozenset[str]]:

@@ -296,9 +296,10 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, g
 
 
 def _load_spacy(name: str) -> Any:
+    """spaCy for the part-of-speech keywords: the tagger is all they read (no parser, no NER)."""
     import spacy
 
-    return spacy.load(name)
+    return spacy.load(name, disable=["parser", "ner"])
 
 
 def fit_topics(docs: list[str], embeddings: np.ndarray, params: TopicsParams, embedding_model: Any,
