@@ -13,6 +13,7 @@ import base64
 import logging
 import math
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -311,9 +312,16 @@ def render_report(p: Processed, model: Any, vectors: np.ndarray, row_of: dict[st
     """
     from pipeline.figures import interactive_figures, session_heatmap, static_figures
 
+    start = time.perf_counter()
     static = static_figures(p, params.figures)
+    figures_done = time.perf_counter()
     heatmaps = {r: session_heatmap(p, r, params.figures) for r in sorted(p.sessions["report_id"])}
     pages = session_pages(p, heatmaps, params)
+    pages_done = time.perf_counter()
     charts = interactive() if interactive is not None else interactive_figures(model, p, vectors, row_of,
                                                                                params.figures)
+    charts_done = time.perf_counter()
+    log.info("report: corpus figures %.1f s, %d session page(s) %.1f s, interactive charts %s %.1f s",
+             figures_done - start, len(pages), pages_done - figures_done,
+             "waited for" if interactive is not None else "drawn in", charts_done - pages_done)
     return build_report(p, static, heatmaps, charts, params, pages)
