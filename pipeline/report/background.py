@@ -47,7 +47,7 @@ class Pending(Generic[T]):
             return
         ctx = multiprocessing.get_context("fork")
         parent, child = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_run, args=(self._job, child), daemon=True)
+        self._process = ctx.Process(target=_run, args=(self._job, child))  # not daemonic: the job may start processes
         self._process.start()
         child.close()
         self._conn = parent
