@@ -149,9 +149,18 @@ def static_figures(p: Processed, params: FiguresParams) -> dict[str, bytes]:
 
 
 def session_heatmap(p: Processed, report_id: str, params: FiguresParams) -> bytes:
-    """The speaker × theme heatmap of one session (for its report page)."""
+    """The speaker × theme heatmap of one session (for its report page).
+
+    Drawn with Pillow (`pipeline.heatmap_image`), not matplotlib: a report has a
+    page per session, and matplotlib's artists cost about half a second each.
+    """
+    from pipeline.heatmap_image import heatmap_png
+
     matrix = speaker_theme_matrix(p, report_id)
-    return png_bytes(heatmap(matrix, title="Statements per speaker and theme"), params.dpi)
+    title = "Statements per speaker and theme"
+    if matrix.empty or not matrix.to_numpy(dtype=float).any():
+        return png_bytes(_empty(f"{title}: no statements"), params.dpi)
+    return heatmap_png(matrix, title=title, dpi=params.dpi)
 
 
 # ---- interactive (plotly) -------------------------------------------------------------
@@ -171,7 +180,7 @@ def reduce_to_2d(embeddings: np.ndarray) -> np.ndarray:
         return np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
     from sklearn.decomposition import PCA
 
-    return PCA(n_components=2, svd_solver="full").fit_transform(np.asarray(embeddings, dtype=np.float64))
+    return PCA(n_components=2, svd_solver="covariance_eigh").fit_transform(np.asarray(embeddings, dtype=np.float64))
 
 
 def _plain_scatter(points: np.ndarray, docs: list[str], labels: list[str], title: str) -> Any:

@@ -13,6 +13,8 @@ import base64
 import logging
 import math
 import re
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,7 +117,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _where(row: pd.Series, segment: int | None = None) -> str:
+def _where(row: Mapping[str, Any], segment: int | None = None) -> str:
     """Provenance of a quote in words: report, segment, section, page and lines."""
     parts = [str(row["report_id"])]
     if segment is not None:
@@ -129,23 +131,33 @@ def _where(row: pd.Series, segment: int | None = None) -> str:
     return " · ".join(parts)
 
 
-def session_quotes(p: Processed, report_id: str, per_theme: int) -> list[dict[str, object]]:
-    """Quotes of one session grouped by theme (codebook order, `other` last), best first."""
-    qb = p.quote_bank[p.quote_bank["report_id"] == report_id]
-    segments = segment_of(p)
-    groups = []
-    for theme in p.share_themes:
-        sub = qb[qb["theme"] == theme].sort_values(["theme_score", "statement_id"], ascending=[False, True],
-                                                   kind="mergesort").head(per_theme)
-        if sub.empty:
-            continue
-        quotes = [
-            {"text": r["text"], "speaker": speaker, "role": r["role"],
-             "where": _where(r, segments.get(str(r["statement_id"])))}
-            for (_, r), speaker in zip(sub.iterrows(), speaker_or_unattributed(sub["speaker"]), strict=True)
-        ]
-        groups.append({"id": theme, "name": p.theme_name(theme), "quotes": quotes})
-    return groups
+def quotes_by_session(p: Processed) -> dict[str, pd.DataFrame]:
+    """The quote bank split by session, each part best first (score, then statement id)."""
+    qb = p.quote_bank.sort_values(["theme_score", "statement_id"], ascending=[False, True], kind="mergesort")
+    return {str(r): part for r, part in qb.groupby("report_id", sort=False)}
+
+
+def session_quotes(p: Processed, report_id: str, per_theme: int, segments: dict[str, int] | None = None,
+                   quotes: pd.DataFrame | None = None) -> list[dict[str, object]]:
+    """Quotes of one session grouped by theme (codebook order, `other` last), best first.
+
+    When rendering many sessions, pass `segments` (`segment_of(p)`) and this
+    session's part of `quotes_by_session(p)`: both are built once per report,
+    not once per session (each spans the whole corpus).
+    """
+    if quotes is None:
+        quotes = quotes_by_session(p).get(report_id, p.quote_bank.iloc[:0])
+    if segments is None:
+        segments = segment_of(p)
+    picked = quotes.groupby("theme", sort=False).head(per_theme)
+    picked = picked.assign(_speaker=speaker_or_unattributed(picked["speaker"]))
+    by_theme: dict[str, list[dict[str, object]]] = {}
+    for r in picked.to_dict("records"):
+        by_theme.setdefault(str(r["theme"]), []).append(
+            {"text": r["text"], "speaker": r["_speaker"], "role": r["role"],
+             "where": _where(r, segments.get(str(r["statement_id"])))})
+    return [{"id": theme, "name": p.theme_name(theme), "quotes": by_theme[theme]}
+            for theme in p.share_themes if theme in by_theme]
 
 
 def theme_colours(p: Processed) -> dict[str, str]:
@@ -201,7 +213,8 @@ def _session_heading(session: pd.Series) -> str:
 
 
 def render_session(p: Processed, report_id: str, heatmap_png: bytes, params: ReportParams,
-                   env: jinja2.Environment) -> str:
+                   env: jinja2.Environment, segments: dict[str, int] | None = None,
+                   quotes: pd.DataFrame | None = None) -> str:
     """One session's page: metadata, speakers, speaker × theme table and picture, quotes."""
     session = p.sessions[p.sessions["report_id"] == report_id].iloc[0]
     speakers = p.speakers[p.speakers["report_id"] == report_id]
@@ -221,7 +234,7 @@ def render_session(p: Processed, report_id: str, heatmap_png: bytes, params: Rep
         speaker_themes=table_view(matrix, index=True),
         heatmap={"src": data_uri(heatmap_png), "alt": f"Heatmap of statements per speaker and theme, {report_id}",
                  "caption": "Statements per speaker and theme (counts)."},
-        quotes=session_quotes(p, report_id, params.quotes_per_theme),
+        quotes=session_quotes(p, report_id, params.quotes_per_theme, segments, quotes),
     )
 
 
@@ -259,14 +272,28 @@ def render_index(p: Processed, figures: dict[str, bytes], interactive: list[str]
     )
 
 
+def session_pages(p: Processed, session_heatmaps: dict[str, bytes], params: ReportParams,
+                  env: jinja2.Environment | None = None) -> dict[str, bytes]:
+    """Every session's page by file name, in report id order."""
+    env = env or _environment()
+    segments = segment_of(p)  # once for all pages: both span the whole corpus
+    quotes = quotes_by_session(p)
+    none = p.quote_bank.iloc[:0]
+    return {page_name(r): render_session(p, r, session_heatmaps[r], params, env, segments,
+                                         quotes.get(r, none)).encode("utf-8")
+            for r in sorted(p.sessions["report_id"])}
+
+
 def build_report(p: Processed, figures: dict[str, bytes], session_heatmaps: dict[str, bytes],
-                 interactive: dict[str, str], params: ReportParams) -> dict[str, bytes]:
-    """Every file of the report folder by relative path: index.html, session pages, charts, PNGs."""
+                 interactive: dict[str, str], params: ReportParams,
+                 pages: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every file of the report folder by relative path: index.html, session pages, charts, PNGs.
+
+    `pages` are the session pages when already rendered (`session_pages`).
+    """
     env = _environment()
     files: dict[str, bytes] = {"index.html": render_index(p, figures, sorted(interactive), params, env).encode("utf-8")}
-    for report_id in sorted(p.sessions["report_id"]):
-        html = render_session(p, report_id, session_heatmaps[report_id], params, env)
-        files[page_name(report_id)] = html.encode("utf-8")
+    files.update(pages if pages is not None else session_pages(p, session_heatmaps, params, env))
     for name, html in interactive.items():
         files[f"{name}.html"] = html.encode("utf-8")
     for name, png in figures.items():
@@ -275,15 +302,26 @@ def build_report(p: Processed, figures: dict[str, bytes], session_heatmaps: dict
 
 
 def render_report(p: Processed, model: Any, vectors: np.ndarray, row_of: dict[str, int],
-                  params: ReportParams) -> dict[str, bytes]:
+                  params: ReportParams, *, interactive: Callable[[], dict[str, str]] | None = None) -> dict[str, bytes]:
     """The stage's core (and `analyze`'s): draw every figure, render every page; no file I/O.
 
     `model` is the fitted BERTopic (None draws the plain fallback charts);
-    `row_of` maps statement_id to its row of `vectors`.
+    `row_of` maps statement_id to its row of `vectors`. `interactive`, when
+    given, supplies the interactive pages instead (the CLI draws them in a
+    background process, see `pipeline.report.background`); it is called last.
     """
     from pipeline.figures import interactive_figures, session_heatmap, static_figures
 
+    start = time.perf_counter()
     static = static_figures(p, params.figures)
-    heatmaps = {r: session_heatmap(p, r, params.figures) for r in p.sessions["report_id"]}
-    interactive = interactive_figures(model, p, vectors, row_of, params.figures)
-    return build_report(p, static, heatmaps, interactive, params)
+    figures_done = time.perf_counter()
+    heatmaps = {r: session_heatmap(p, r, params.figures) for r in sorted(p.sessions["report_id"])}
+    pages = session_pages(p, heatmaps, params)
+    pages_done = time.perf_counter()
+    charts = interactive() if interactive is not None else interactive_figures(model, p, vectors, row_of,
+                                                                               params.figures)
+    charts_done = time.perf_counter()
+    log.info("report: corpus figures %.1f s, %d session page(s) %.1f s, interactive charts %s %.1f s",
+             figures_done - start, len(pages), pages_done - figures_done,
+             "waited for" if interactive is not None else "drawn in", charts_done - pages_done)
+    return build_report(p, static, heatmaps, charts, params, pages)

@@ -74,12 +74,19 @@ def command(
 
 
 def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Path, params: ReportParams) -> dict[str, bytes]:
-    """Load the fitted model and the vectors of the statements, then render the report."""
+    """Load the vectors of the statements, then render the report; the fitted model is loaded (and the
+    interactive charts drawn) in a background process meanwhile."""
     from pipeline.embed.store import load_embeddings
-    from pipeline.figures import load_topic_model
+    from pipeline.figures import interactive_figures, load_topic_model
+    from pipeline.report.background import in_background
     from pipeline.report.build import render_report
 
     ids = sorted(p.statement_themes["statement_id"])
     vectors = load_embeddings(embeddings, embedding_ids, ids)
-    model = load_topic_model(topic_model)
-    return render_report(p, model, vectors, {s: i for i, s in enumerate(ids)}, params)
+    row_of = {s: i for i, s in enumerate(ids)}
+
+    def charts() -> dict[str, str]:  # BERTopic's import and charts, in a child while the pages are drawn
+        return interactive_figures(load_topic_model(topic_model), p, vectors, row_of, params.figures)
+
+    with in_background(charts) as pending:
+        return render_report(p, None, vectors, row_of, params, interactive=pending.result)
