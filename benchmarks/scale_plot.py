@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-ORDER = ("segment", "embed", "topics", "tables", "report", "export", "evaluate")
+ORDER = ("segment", "embed", "topics", "segments", "tables", "report", "export", "export_qda", "evaluate")
 
 
 def load_runs(folder: Path) -> list[dict]:
