@@ -17,9 +17,11 @@ pytestmark = pytest.mark.slow
 OUTPUTS = ("statements", "sessions", "speakers", "dropped", "errors")
 
 
-def _run(raw: Path, out: Path, *, on_error: str = "fail", workers: int = 1) -> tuple[int, str]:
+def _run(raw: Path, out: Path, *, on_error: str = "fail", workers: int | str = 1,
+         params_text: str | None = None) -> tuple[int, str]:
     params = out / "params.yaml"
-    params.write_text(f"segment:\n  on_error: {on_error}\n  workers: {workers}\nother_stage:\n  x: 1\n", encoding="utf-8")
+    text = f"segment:\n  on_error: {on_error}\n  workers: {workers}\nother_stage:\n  x: 1\n"
+    params.write_text(text if params_text is None else params_text, encoding="utf-8")
     args = ["segment", "--raw", str(raw), "--params", str(params)]
     for name in OUTPUTS:
         args += [f"--{name}", str(out / f"{name}.csv")]
@@ -118,10 +120,5 @@ def test_worker_processes_list_bad_reports_in_order_and_fail_on_the_first(raw: P
 
 @pytest.mark.parametrize("workers", ["0", "two", "true"])
 def test_workers_must_be_a_whole_number_of_at_least_one(raw: Path, tmp_path: Path, workers: str) -> None:
-    params = tmp_path / "params.yaml"
-    params.write_text(f"segment:\n  workers: {workers}\n", encoding="utf-8")
-    args = ["segment", "--raw", str(raw), "--params", str(params)]
-    for name in OUTPUTS:
-        args += [f"--{name}", str(tmp_path / f"{name}.csv")]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 1 and "segment.workers" in result.output
+    code, output = _run(raw, tmp_path, params_text=f"segment:\n  workers: {workers}\n")
+    assert code == 1 and "segment.workers" in output
