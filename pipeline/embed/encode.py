@@ -43,12 +43,19 @@ def content_token_limit(encoder: Encoder) -> int:
     return encoder.max_tokens - _SPECIAL_TOKENS
 
 
+# Texts tokenised at once when counting word pieces: a fast tokenizer's output keeps every
+# token's string, offsets and masks, about 10 kB per statement, so a corpus is counted in chunks.
+_COUNT_CHUNK = 4096
+
+
 def count_tokens(texts: Sequence[str], tokenizer: Any) -> list[int]:
     """Word pieces of each text, without special tokens and without cutting."""
-    if not texts:
-        return []
-    ids = tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-    return [len(x) for x in ids]
+    counts: list[int] = []
+    for k in range(0, len(texts), _COUNT_CHUNK):
+        chunk = list(texts[k : k + _COUNT_CHUNK])
+        ids = tokenizer(chunk, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+        counts.extend(len(x) for x in ids)
+    return counts
 
 
 def find_long_texts(texts: Sequence[str], encoder: Encoder) -> list[int]:
