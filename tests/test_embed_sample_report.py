@@ -57,7 +57,7 @@ def test_sample_report_embeds_offline_and_reruns_from_the_cache(
 
     # each statement alone gets the vector it got among the report's other statements
     params = load_section(repo_root / "params.yaml", "embed", EmbedParams)
-    encoder = load_encoder(params.model, backend=params.backend, cache_dir=tmp_path / "cache")
+    encoder = load_encoder(params.model, **params.encoder_options(), cache_dir=tmp_path / "cache")
     picks = np.random.default_rng(0).choice(len(texts), size=8, replace=False)
-    alone = np.stack([embed_texts([texts[i]], encoder, long_text=params.long_text)[0] for i in picks])
+    alone = np.stack([embed_texts([texts[i]], encoder, **params.encoding_options())[0] for i in picks])
     assert np.abs(alone - vectors[picks]).max() <= 1e-6

@@ -167,3 +167,16 @@ def test_labels_of_every_convention(nlp, generated) -> None:
     roles = dict(zip(statements["speaker"], statements["role"]))
     assert roles[turns[0][1]] == "moderator"
     assert {roles[person] for _, person, _ in turns[1:] if person != turns[0][1]} <= {"other"}
+
+
+def test_a_caption_is_measured_without_its_label(nlp) -> None:
+    """Found by the property test above: a long label ("Name AM (University (Country))") counted
+    towards the caption's dozen words, so the speaker's next caption became a statement of its own."""
+    label = "Laura Gómez Ibarra AM (Université de Lyon (France))"
+    turns = [("The Chair (Hon. Tomás Okafor (Nipissing—Timiskaming, Lib.))", "Tomás Okafor", "Cooperative cooperative cooperative."),
+             ("Nicola Edwards", "Nicola Edwards", "Cooperative cooperative cooperative."),
+             (label, "Laura Gómez Ibarra", "Cooperative cooperative cooperative."),
+             ("Nicola Edwards", "Nicola Edwards", "Cooperative cooperative cooperative."),
+             (label, "Laura Gómez Ibarra", "Cooperative cooperative cooperative cooperative cooperative. Cooperative cooperative cooperative.")]
+    result = segment_report("labels", _source(_render("cue", turns)), nlp=nlp, params=SegmentParams())
+    assert list(result.statements["speaker"]) == [person for _, person, _ in turns]

@@ -333,6 +333,13 @@ def _join_wrapped(walk: _Walk, who: str) -> tuple[str, int] | None:
 _CUE_WORDS = 12
 
 
+def _spoken(line: str, label: str) -> str:
+    """A statement's line without the speaker label that opens it (a caption's length is its words)."""
+    if label and line.startswith(label):
+        return line[len(label):].lstrip().removeprefix(":").lstrip()
+    return line
+
+
 def _same_speaker_goes_on(walk: _Walk, body: str, line_no: int, *, cue: bool) -> bool:
     """A call transcript's next cue 'Name: more' of the speaker who has the floor continues their turn.
 
@@ -348,7 +355,7 @@ def _same_speaker_goes_on(walk: _Walk, body: str, line_no: int, *, cue: bool) ->
         return False
     if walk.blank_gap or walk.break_gap:
         return False
-    if not cue and ends_sentence(current.text) and len(current.parts[-1].split()) > _CUE_WORDS:
+    if not cue and ends_sentence(current.text) and len(_spoken(current.parts[-1], current.labelled).split()) > _CUE_WORDS:
         return False
     first = inline_turns(body, walk.judge)[0]
     if not first.who:
