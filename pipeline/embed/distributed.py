@@ -48,8 +48,7 @@ def encode_on_cluster(texts: Sequence[str], params: EmbedParams) -> np.ndarray:
     """Vectors of `texts` (row i = texts[i]) computed by the cluster's workers."""
     from distributed import Client, LocalCluster
 
-    settings = {k: v for k, v in asdict(params).items() if k in ("model", "batch_size", "batch_tokens", "normalize",
-                                                                  "long_text", "backend", "precision", "threads")}
+    settings = asdict(params)  # the worker rebuilds the very params: every setting, none listed twice
     parts = chunks(list(texts), params.engine_chunk)
     cluster = None
     if params.cluster:
