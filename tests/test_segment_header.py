@@ -159,3 +159,10 @@ def test_a_one_line_field_ends_at_its_line_and_a_heading_after_a_blank_is_no_nam
     header, _ = parse_header(_lines(text), lambda t: t.startswith("Ana Ruiz ("))
     assert [p.name for p in header.people] == ["Ana Ruiz", "Bo Lee", "Cy Dubois"]
     assert header.reasons[5] == "heading"
+
+
+def test_a_comma_inside_the_parenthesised_affiliation_stays_in_it():
+    person = parse_person("Nadia Haddad (Ministry of Economy, Tunisia)", "keynote")
+    assert (person.name, person.affiliation) == ("Nadia Haddad", "Ministry of Economy, Tunisia")
+    person = parse_person("Maude Brossard- Sabourin, Chantier de l'Économie Sociale (Québec)", "panelist")
+    assert person.name == "Maude Brossard-Sabourin"

@@ -315,14 +315,18 @@ def _entries(values: list[tuple[bool, str]]) -> list[str]:
     return entries
 
 
+_PERSON_SEPARATORS = (",", " – ", " — ", " - ", " (")
+
+
 def parse_person(entry: str, role: str) -> Person | None:
     """'Maude Brossard- Sabourin, Chantier de l'Économie Sociale. Québec.' -> name, affiliation."""
     entry = collapse_spaces(join_pdf_hyphen(entry)).strip()
     name, affiliation = entry, ""
-    for separator in (",", " – ", " — ", " - ", " ("):
-        if separator in entry:
-            name, affiliation = entry.split(separator, 1)
-            break
+    # the name ends at the first separator in the entry: "X (Ministry, Country)" keeps its comma
+    found = [(entry.find(sep), sep) for sep in _PERSON_SEPARATORS if sep in entry]
+    if found:
+        at, separator = min(found)
+        name, affiliation = entry[:at], entry[at + len(separator):]
     affiliation = affiliation.strip().rstrip(")").rstrip(".").strip()
     name = clean_name(name.rstrip("."))
     if not name:
