@@ -53,8 +53,20 @@ def test_namespaces_differ_with_model_and_every_setting_that_changes_a_vector_bu
     # the shape of a forward pass changes a vector's last bits (measured: 512 vs 32 texts per pass)
     assert namespace_for("model-a", EmbedParams(batch_size=7).vector_settings()) != ns
     assert namespace_for("model-a", EmbedParams(batch_tokens=4096).vector_settings()) != ns
-    assert namespace_for("model-a", EmbedParams(precision="bfloat16").vector_settings()) != ns
+    assert namespace_for("model-a", EmbedParams(precision="bfloat16").vector_settings()) != namespace_for(
+        "model-a", EmbedParams(precision="float32").vector_settings()
+    )
     assert namespace_for("model-a", EmbedParams(engine="dask", workers=5).vector_settings()) == ns
+
+
+def test_auto_precision_is_resolved_when_the_params_are_read():
+    from pipeline.embed.model import native_bfloat16
+
+    expected = "bfloat16" if native_bfloat16() else "float32"
+    assert EmbedParams().precision == expected  # the cache key and a cluster's workers see what ran
+    assert EmbedParams(precision="auto", backend="onnx").precision == "float32"
+    with pytest.raises(ValueError, match="float32, bfloat16, auto"):
+        EmbedParams(precision="half")
 
 
 def test_another_namespace_sees_nothing(tmp_path):

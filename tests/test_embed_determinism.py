@@ -80,7 +80,7 @@ def test_equal_texts_get_identical_rows(embed_encoder):
 def test_equal_length_batches_never_mix_lengths():
     from pipeline.embed.encode import equal_length_batches
 
-    lengths = [5, 3, 5, 5, 3, 9]
+    lengths = [40, 35, 40, 40, 35, 90]
     batches = equal_length_batches(lengths, 2)
     assert batches == [[1, 4], [0, 2], [3], [5]]
     assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
@@ -98,3 +98,22 @@ def test_a_very_short_text_alone_equals_it_among_others(embed_encoder):
     alone = embed_texts(same[:1], embed_encoder)
     among = embed_texts(same, embed_encoder)[:1]
     np.testing.assert_array_equal(alone, among)
+
+
+def test_bfloat16_vectors_do_not_depend_on_neighbours(cap_texts):
+    # bfloat16 kernels sum in an order that follows the matrix shape: every pass of one length has
+    # one shape (pass_rows), so a vector alone equals the same vector among others, in any order
+    from pipeline.embed.model import native_bfloat16
+
+    if not native_bfloat16():
+        pytest.skip("this CPU has no native bfloat16 arithmetic")
+    encoder = load_encoder("all-MiniLM-L6-v2", precision="bfloat16")
+    options = {"batch_size": 64, "batch_tokens": 1024}
+    among = embed_texts(cap_texts, encoder, **options)
+    alone = np.vstack([embed_texts([t], encoder, **options) for t in cap_texts[:12]])
+    np.testing.assert_array_equal(alone, among[:12])
+    order = np.random.default_rng(1).permutation(len(cap_texts))
+    shuffled = embed_texts([cap_texts[i] for i in order], encoder, **options)
+    np.testing.assert_array_equal(shuffled, among[order])
+    float32 = embed_texts(cap_texts, load_encoder("all-MiniLM-L6-v2"))
+    assert float((among * float32).sum(axis=1).min()) >= 0.999

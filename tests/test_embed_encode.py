@@ -109,10 +109,14 @@ def test_empty_input_gives_an_empty_matrix_without_loading_weights():
     assert not encoder.loaded
 
 
-def test_small_batches_are_filled_to_the_minimum_word_pieces():
-    from pipeline.embed.encode import filler_rows
+def test_pass_rows_is_a_function_of_the_length_and_limits():
+    from pipeline.embed.encode import pass_rows
 
-    assert filler_rows(1, 3, 64) == 21  # 22 rows x 3 pieces >= 64
-    assert filler_rows(5, 20, 64) == 0
-    assert filler_rows(1, 300, 64) == 0
-    assert filler_rows(2, 10, 64) == 5
+    assert pass_rows(3, 1, min_tokens=64) == 22  # 22 rows x 3 pieces >= 64
+    assert pass_rows(20, 32, min_tokens=64) == 32
+    assert pass_rows(300, 1, min_tokens=64) == 1
+    assert pass_rows(10, 2, min_tokens=64) == 7
+    assert pass_rows(50, 512, 2048, min_tokens=64) == 40  # word pieces per pass bound the rows
+    assert pass_rows(200, 64, 1024, min_tokens=64) == 5
+    assert pass_rows(10, 64, 1024, min_tokens=64) == 64  # and so does batch_size
+    assert pass_rows(3000, 64, 1024, min_tokens=64) == 1

@@ -12,10 +12,13 @@ the caller warn about those texts by name.
 
 Determinism. Each distinct text is encoded once per call, in batches of texts
 with the same number of word pieces (`equal_length_batches`): nothing is
-padded, and a batch too small for the CPU kernels' ordinary path (fewer than
-MIN_BATCH_TOKENS word pieces in all) is filled with copies of its first text,
-so a text's vector is bit for bit the same whatever its neighbours, order or
-batch size, and a vector read from the cache equals a fresh one. (With
+padded, and every batch of one length has the same number of rows
+(`pass_rows`, a function of the length and the batch limits alone; a batch short
+of texts is filled with copies of its first text), so every text goes through
+matrix products of one shape and its vector is bit for bit the same whatever its
+neighbours or order, and a vector read from the cache equals a fresh one. (The
+shape matters: in bfloat16, and in float32 beyond a few dozen rows, the kernels
+sum in an order that follows it.) (With
 padded batches they differ by ~2e-7, which is enough to move UMAP and change the
 topic tables between a cold run and a cached one.) Measured on 480 CAP
 sentences, length buckets are also faster than padded batches of 32 (3.5 s vs
@@ -96,9 +99,22 @@ def split_into_windows(text: str, tokenizer: Any, *, window_tokens: int, overlap
         start = snap_back(end - overlap_tokens, start)
 
 
+def pass_rows(length: int, batch_size: int, batch_tokens: int = 0, min_tokens: int = MIN_BATCH_TOKENS) -> int:
+    """Rows of every forward pass of texts of `length` word pieces: a function of the length alone.
+
+    At most `batch_size` texts and, when `batch_tokens` > 0, at most `batch_tokens` word pieces
+    (texts x length), but never fewer than `min_tokens` word pieces (below about 16 the CPU
+    kernels take another path). A pass short of texts is filled with copies up to this shape,
+    so every text of one length goes through a matrix product of the same shape: in bfloat16,
+    or in float32 beyond a few dozen rows, the kernels sum in an order that follows the shape,
+    and a vector would otherwise depend on how many texts share its length.
+    """
+    rows = max(1, min(batch_size, batch_tokens // max(length, 1))) if batch_tokens > 0 else batch_size
+    return max(rows, -(-min_tokens // max(length, 1)))
+
+
 def equal_length_batches(lengths: Sequence[int], batch_size: int, batch_tokens: int = 0) -> list[list[int]]:
-    """Indices grouped by token length, shortest first, at most `batch_size` per batch
-    and, when `batch_tokens` > 0, at most `batch_tokens` word pieces (texts x length) per batch.
+    """Indices grouped by token length, shortest first, `pass_rows` texts per batch at most.
 
     Texts of one batch have the same number of word pieces, so none is padded:
     a text's vector is then bit for bit the vector it gets when encoded alone,
@@ -109,20 +125,12 @@ def equal_length_batches(lengths: Sequence[int], batch_size: int, batch_tokens: 
     by_length: dict[int, list[int]] = {}
     for i, n in enumerate(lengths):
         by_length.setdefault(n, []).append(i)
-    def rows(n: int) -> int:
-        return max(1, min(batch_size, batch_tokens // max(n, 1)) if batch_tokens > 0 else batch_size)
-
     return [
-        group[k : k + rows(n)]
+        group[k : k + rows]
         for n in sorted(by_length)
-        for group in (by_length[n],)
-        for k in range(0, len(group), rows(n))
+        for group, rows in ((by_length[n], pass_rows(n, batch_size, batch_tokens)),)
+        for k in range(0, len(group), rows)
     ]
-
-
-def filler_rows(n_texts: int, length: int, min_tokens: int = MIN_BATCH_TOKENS) -> int:
-    """Copies to add to a batch of `n_texts` texts of `length` word pieces so it holds >= `min_tokens`."""
-    return max(0, -(-min_tokens // max(length, 1)) - n_texts)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -170,7 +178,7 @@ def embed_texts(
         batches = tqdm(batches, desc="embed", unit="batch")
     for batch in batches:
         rows = [flat[i] for i in batch]
-        rows += [rows[0]] * filler_rows(len(rows), lengths[batch[0]])
+        rows += [rows[0]] * (pass_rows(lengths[batch[0]], batch_size, batch_tokens) - len(rows))
         raw[batch] = encoder.encode_batch(rows, batch_size=len(rows))[: len(batch)]
 
     out = np.empty((len(distinct), raw.shape[1]), dtype=np.float32)

@@ -227,13 +227,20 @@ class Encoder:
         return vectors.float().numpy()
 
 
+@lru_cache(maxsize=1)
 def native_bfloat16() -> bool:
-    """Whether this CPU does bfloat16 matrix products natively (oneDNN's check)."""
+    """Whether this CPU has bfloat16 matrix instructions (AMX or AVX512-BF16).
+
+    Not oneDNN's `_is_mkldnn_bf16_supported`, which is true on any AVX-512 CPU, where
+    bfloat16 is emulated and slower than float32.
+    """
     import torch
 
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
     try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # pragma: no cover - builds without oneDNN
+        return any(bool(getattr(cpu, name)()) for name in checks if hasattr(cpu, name))
+    except RuntimeError:  # pragma: no cover - builds without the checks
         return False
 
 

@@ -22,10 +22,21 @@ LONG_TEXT_STRATEGIES = ("windows", "truncate")
 MIN_BATCH_TOKENS = 64
 BACKENDS = ("torch", "onnx")
 # float32: the model as trained; bfloat16: the torch backend's matrix products in bfloat16
-# (CPU autocast), measured 2.4x faster on this machine (AMX) with every cosine to float32
-# >= 0.9999 (README, Stage: embed). Slow on CPUs without native bfloat16 (the stage warns).
+# (CPU autocast), measured 1.9-2.2x faster on this machine (AMX) with every cosine to float32
+# >= 0.999 (README, Stage: embed). Slow on CPUs without native bfloat16 (the stage warns).
+# auto: bfloat16 with the torch backend on a CPU with native bfloat16, else float32; resolved when
+# the params are read, so the cache key, the workers of a cluster and embedding_model.json see
+# the precision that made the vectors.
 PRECISIONS = ("float32", "bfloat16")
+AUTO_PRECISION = "auto"
 ENGINES = ("local", "dask")
+
+
+def resolve_auto_precision(backend: str) -> str:
+    """What `precision: auto` means on this machine for `backend`."""
+    from pipeline.embed.model import native_bfloat16
+
+    return "bfloat16" if backend == "torch" and native_bfloat16() else "float32"
 
 
 @dataclass(frozen=True)
@@ -57,11 +68,11 @@ class EmbedParams:
     model: str = DEFAULT_MODEL
     # texts per forward pass at most, and word pieces per forward pass at most (texts x length)
     batch_size: int = 32
-    batch_tokens: int = 0
+    batch_tokens: int = 1024
     normalize: bool = True
     long_text: LongTextParams = field(default_factory=LongTextParams)
     backend: str = "torch"
-    precision: str = "float32"
+    precision: str = AUTO_PRECISION
     # CPU threads of the backend; 0 keeps the library's default (one per core, so the
     # vectors' last bits then depend on the machine)
     threads: int = 0
@@ -80,8 +91,12 @@ class EmbedParams:
             raise ValueError(f"batch_size must be a whole number >= 1, got {self.batch_size!r}")
         if not isinstance(self.batch_tokens, int) or self.batch_tokens < 0:
             raise ValueError(f"batch_tokens must be a whole number >= 0 (0 = no limit), got {self.batch_tokens!r}")
+        if self.precision == AUTO_PRECISION:
+            object.__setattr__(self, "precision", resolve_auto_precision(self.backend))
         if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+            raise ValueError(
+                f"precision must be one of {', '.join((*PRECISIONS, AUTO_PRECISION))}, got {self.precision!r}"
+            )
         if self.precision != "float32" and self.backend != "torch":
             raise ValueError(f"precision {self.precision} needs backend torch, got backend {self.backend!r}")
         if not isinstance(self.normalize, bool):

@@ -69,8 +69,10 @@ def load_embeddings(vectors_path: str | Path, ids_path: str | Path, statement_id
 
 
 def model_record(encoder: object) -> dict[str, object]:
-    """Which model made the vectors: its params name, content fingerprint and vector width."""
-    return {"model": encoder.name, "fingerprint": encoder.fingerprint, "dimension": int(encoder.dimension)}
+    """Which model made the vectors: its params name, content fingerprint, vector width, and the
+    backend and precision that ran it (`precision: auto` resolves by the CPU)."""
+    return {"model": encoder.name, "fingerprint": encoder.fingerprint, "dimension": int(encoder.dimension),
+            "backend": encoder.backend, "precision": encoder.precision}
 
 
 def write_model_record(record: dict[str, object], path: str | Path) -> None:
