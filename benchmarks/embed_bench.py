@@ -178,6 +178,14 @@ def speedups(encoder, texts: list[str], batch_size: int, cache: Path) -> tuple[l
     max_tokens, lowercase, _ = model_layout(onnx.path)
     int8 = OnnxRunner(int8_path, onnx.tokenizer, max_tokens=max_tokens, lowercase=lowercase, threads=1)
     add("onnx int8 (dynamic quantisation), 1 thread", lambda: int8.encode(texts, batch_size=batch_size))
+    from pipeline.embed.settings import EmbedParams
+
+    tokens = EmbedParams(precision="bfloat16").batch_tokens
+    for precision in ("float32", "bfloat16"):
+        shaped = load_encoder(encoder.name, precision=precision)
+        add(f"torch {precision}, {cores} threads, passes of <= {tokens} word pieces (params default)",
+            lambda shaped=shaped: (torch.set_num_threads(cores),
+                                   embed_texts(texts, shaped, batch_size=batch_size, batch_tokens=tokens))[1])
 
     base2, _ = timed(torch_with(cores))
     baseline = (base1 + base2) / 2
@@ -221,14 +229,14 @@ def main(argv: list[str] | None = None) -> None:
         # the stage as configured: the repository's params.yaml, embed section
         (work / "params.yaml").write_text((REPO / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
         params = load_section(work / "params.yaml", "embed", EmbedParams)
-        print(f"stage settings (params.yaml embed): backend {params.backend}, threads {params.threads}, "
-              f"batch_size {params.batch_size}")
+        print(f"stage settings (params.yaml embed): backend {params.backend}, precision {params.precision}, "
+              f"threads {params.threads}, batch_size {params.batch_size}, batch_tokens {params.batch_tokens}")
 
         # (a) throughput, in this process, alternating on quarters
         t0 = time.perf_counter()
         from pipeline.embed.incremental import cache_for, embed_with_cache
         from pipeline.embed.model import load_encoder
-        encoder = load_encoder(params.model, backend=params.backend, threads=params.threads, cache_dir=work / "cache-a")
+        encoder = load_encoder(params.model, **params.encoder_options(), cache_dir=work / "cache-a")
         model = load_encoder(params.model).model  # the bare SentenceTransformer (same process, same torch threads)
         encoder.encode_batch(texts[:64], batch_size=params.batch_size)  # warm-up (loads the model)
         model.encode(texts[:64], batch_size=params.batch_size)

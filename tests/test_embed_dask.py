@@ -38,7 +38,7 @@ def test_engine_is_checked():
 def test_dask_workers_give_the_local_vectors_and_fill_the_same_cache(embed_encoder, tmp_path):
     from distributed import LocalCluster
 
-    local = EmbedParams(threads=1)
+    local = EmbedParams(threads=1, precision=embed_encoder.precision)  # the encoder the local run uses
     expected, _ = embed_with_cache(TEXTS, embed_encoder, local, cache_for(embed_encoder, local, tmp_path / "local"))
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         remote = dataclasses.replace(local, engine="dask", cluster=cluster.scheduler_address, engine_chunk=3)

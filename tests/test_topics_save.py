@@ -15,10 +15,11 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".bin", ".pt", ".joblib")
 
 
 class RecordedEncoder:
-    """What save_model records of an encoder: name, fingerprint, width."""
+    """What save_model records of an encoder: name, fingerprint, width, backend and precision."""
 
     def __init__(self, name="some-model", fingerprint="f" * 64, dimension=384):
         self.name, self.fingerprint, self.dimension = name, fingerprint, dimension
+        self.backend, self.precision = "torch", "float32"
 
 
 def fitted(n=40):
@@ -42,7 +43,8 @@ def test_saved_dir_holds_safetensors_and_labels_only(tmp_path):
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert "embedding_model" not in config  # BERTopic.load would ask the model hub for it
     record = json.loads((out / ENCODER_FILE).read_text(encoding="utf-8"))
-    assert record == {"model": "some-model", "fingerprint": "f" * 64, "dimension": 384}
+    assert record == {"model": "some-model", "fingerprint": "f" * 64, "dimension": 384, "backend": "torch",
+                      "precision": "float32"}
 
 
 def test_no_statements_still_write_labels(tmp_path):
