@@ -60,6 +60,7 @@ def content_lemmas(nlp, texts: Iterable[str], keep: frozenset[str] | None = None
     return out
 
 
+NONE: frozenset[str] = frozenset()
 # texts tokenised at a time (bounds the windows held in memory)
 CHUNK = 2048
 BATCH = 256
@@ -91,28 +92,29 @@ def pooled_content_lemmas(model: str, texts: Sequence[str], keep: frozenset[str]
     if workers == 1 or len(texts) < POOL_FROM:
         return content_lemmas(nlp if nlp is not None else load_lemmatiser(model), texts, keep)
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [(texts[k:k + POOL_CHUNK], keep) for k in range(0, len(texts), POOL_CHUNK)]
+    chunks = [texts[k:k + POOL_CHUNK] for k in range(0, len(texts), POOL_CHUNK)]
     workers = min(workers, len(chunks))
     log.info("keyword lemmas of %d statements in %d worker processes", len(texts), workers)
     out: list[frozenset[str]] = []
-    with multiprocessing.get_context("spawn").Pool(workers, initializer=_start_worker, initargs=(model,)) as pool:
-        for part in pool.imap(_worker_lemmas, chunks):
-            out.extend(part)
+    # a worker that dies makes map() raise BrokenProcessPool (a multiprocessing.Pool would wait forever)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_start_worker, initargs=(model, keep)) as pool:
+        for part in pool.map(_worker_lemmas, chunks):
+            out.extend(lemmas or NONE for lemmas in part)  # one empty set, as in one process
     return out
 
 
-_WORKER_NLP: Any = None
+_WORKER: dict[str, Any] = {}
 
 
-def _start_worker(model: str) -> None:
-    global _WORKER_NLP
-    _WORKER_NLP = load_lemmatiser(model)
+def _start_worker(model: str, keep: frozenset[str]) -> None:
+    _WORKER["nlp"], _WORKER["keep"] = load_lemmatiser(model), keep
 
 
-def _worker_lemmas(task: tuple[list[str], frozenset[str]]) -> list[frozenset[str]]:
-    texts, keep = task
-    return content_lemmas(_WORKER_NLP, texts, keep)
+def _worker_lemmas(texts: list[str]) -> list[frozenset[str]]:
+    return content_lemmas(_WORKER["nlp"], texts, _WORKER["keep"])
 
 
 def _in_windows(nlp, chunk: list[tuple[int, Any, list[int]]], radii: tuple[int, int]) -> list[tuple[int, Any, list[int]]]:
