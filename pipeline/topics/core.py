@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.codebook import OTHER, Codebook
-from pipeline.topics.keywords import add_keyword_evidence, content_lemmas, keyword_evidence, theme_vocabularies
+from pipeline.topics.keywords import (
+    add_keyword_evidence,
+    keyword_evidence,
+    load_lemmatiser,
+    pooled_content_lemmas,
+    theme_vocabularies,
+)
 from pipeline.topics.model import fit_topics, topic_label, topic_words
 from pipeline.topics.params import TopicsParams
 from pipeline.topics.themes import (
@@ -55,17 +61,12 @@ def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, par
     weight = params.themes.keyword_weight
     if docs is None or weight <= 0 or len(scores) == 0:
         return scores
-    nlp = load_lemmatiser(params.themes.keyword_spacy_model)
+    model = params.themes.keyword_spacy_model
+    nlp = load_lemmatiser(model)
     vocabularies = theme_vocabularies(nlp, codebook)
-    evidence = keyword_evidence(content_lemmas(nlp, docs, keep=frozenset().union(*vocabularies)), vocabularies)
+    lemmas = pooled_content_lemmas(model, docs, frozenset().union(*vocabularies), params.lemma_workers, nlp=nlp)
+    evidence = keyword_evidence(lemmas, vocabularies)
     return add_keyword_evidence(scores, evidence, weight)
-
-
-def load_lemmatiser(name: str) -> Any:
-    """spaCy with only what lemmas need (tagger, lemmatiser): the parser and NER are skipped for speed."""
-    import spacy
-
-    return spacy.load(name, disable=["parser", "ner"])
 
 
 def assign_topics_and_themes(

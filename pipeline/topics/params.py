@@ -96,6 +96,8 @@ class TopicsParams:
     reduce_outliers: str = "embeddings"
     outlier_threshold: float = 0.3
     representative_statements: int = 3
+    # processes that lemmatise statements for keyword evidence (from 5,000 statements; 1: in this process)
+    lemma_workers: int = 2
     umap: UmapParams = field(default_factory=UmapParams)
     hdbscan: HdbscanParams = field(default_factory=HdbscanParams)
     vectorizer: VectorizerParams = field(default_factory=VectorizerParams)
