@@ -23,8 +23,8 @@ MIN_BATCH_TOKENS = 64
 BACKENDS = ("torch", "onnx")
 # float32: the model as trained; bfloat16: the torch backend's matrix products in bfloat16
 # (CPU autocast), measured 1.9-2.5x faster per word piece on this machine (AMX, passes of 2048
-# word pieces) with every cosine to float32
-# >= 0.999 (README, Stage: embed). Slow on CPUs without native bfloat16 (the stage warns).
+# word pieces) with every cosine to float32 >= 0.999 (README, Stage: embed). Slow on CPUs
+# without native bfloat16 (the stage warns).
 # auto: bfloat16 with the torch backend on a CPU with native bfloat16, else float32; resolved when
 # the params are read, so the cache key, the workers of a cluster and embedding_model.json see
 # the precision that made the vectors.
