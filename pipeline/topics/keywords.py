@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -49,8 +52,12 @@ def content_lemmas(nlp, texts: Iterable[str], keep: frozenset[str] | None = None
     assert keep is not None
     radii = context_radii(nlp)
     tokenised = enumerate(nlp.tokenizer.pipe(texts, batch_size=1024))
-    while chunk := [(i, doc, hits) for i, doc in itertools.islice(tokenised, CHUNK)
-                    if (hits := [t.i for t in doc if t.lower_ in forms])]:
+    # CHUNK texts at a time; a chunk without any hit is skipped, not the end of the input
+    for start in range(0, len(texts), CHUNK):
+        chunk = [(i, doc, hits) for i, doc in itertools.islice(tokenised, CHUNK)
+                 if (hits := [t.i for t in doc if t.lower_ in forms])]
+        if not chunk:
+            continue
         if radii is None:
             tagged = [(i, doc, hits) for (i, _, hits), doc in zip(chunk, nlp.pipe([d for _, d, _ in chunk], batch_size=256))]
         else:
@@ -100,7 +107,7 @@ def pooled_content_lemmas(model: str, texts: Sequence[str], keep: frozenset[str]
     out: list[frozenset[str]] = []
     # a worker that dies makes map() raise BrokenProcessPool (a multiprocessing.Pool would wait forever)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start_worker, initargs=(model, keep)) as pool:
+                             initializer=_start_worker, initargs=(model, keep, os.getpid())) as pool:
         for part in pool.map(_worker_lemmas, chunks):
             out.extend(lemmas or NONE for lemmas in part)  # one empty set, as in one process
     return out
@@ -109,8 +116,16 @@ def pooled_content_lemmas(model: str, texts: Sequence[str], keep: frozenset[str]
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(model: str, keep: frozenset[str]) -> None:
+def _start_worker(model: str, keep: frozenset[str], parent: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _WORKER["nlp"], _WORKER["keep"] = load_lemmatiser(model), keep
+
+
+def _exit_with_parent(parent: int, poll_s: float = 1.0) -> None:
+    """End this worker once its parent is gone (a stage killed mid-run would leave it waiting for work)."""
+    while os.getppid() == parent:
+        time.sleep(poll_s)
+    os._exit(1)
 
 
 def _worker_lemmas(texts: list[str]) -> list[frozenset[str]]:
