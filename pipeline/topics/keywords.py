@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -118,6 +119,9 @@ _WORKER: dict[str, Any] = {}
 
 def _start_worker(model: str, keep: frozenset[str], parent: int) -> None:
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    # a worker runs spaCy's tagger alone, on numpy: thinc would import torch only because it
+    # is installed (0.2 GB more per worker, for nothing). A None entry makes that import fail.
+    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     _WORKER["nlp"], _WORKER["keep"] = load_lemmatiser(model), keep
 
 

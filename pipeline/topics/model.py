@@ -90,36 +90,43 @@ class FittedTopics:
 class GuardedClusterer:
     """UMAP + HDBSCAN from params, with the small-corpus guards and outlier reduction, as one clusterer.
 
-    BERTopic gets it in its `hdbscan_model` slot (with a pass-through reducer),
+    BERTopic gets it in its `hdbscan_model` slot (with `RowNumbers` as its reducer),
     so it fits c-TF-IDF and the representation models once, on final topics:
     reducing outliers afterwards with `update_topics` would run KeyBERTInspired
     twice and rebuild topic vectors from word embeddings. UMAP and HDBSCAN are
     not part of BERTopic's safetensors save either way.
     """
 
-    def __init__(self, params: TopicsParams, guide: np.ndarray | None = None) -> None:
+    def __init__(self, params: TopicsParams, guide: np.ndarray | None = None, vectors: np.ndarray | None = None) -> None:
         self.params = params
         # codebook theme index per statement: UMAP's semi-supervised target (see `umap.guide_weight`)
         self.guide = guide
+        # the statements' vectors, when BERTopic hands `fit` row numbers instead (`RowNumbers`)
+        self.vectors = vectors
         self.labels_: np.ndarray = np.zeros(0, dtype=int)
         self.path = ""
         self._centroids: np.ndarray | None = None
 
     def fit(self, X: np.ndarray, y: Any = None) -> GuardedClusterer:
         p = self.params
-        n = len(X)
+        vectors = self._rows(X)
+        n = len(vectors)
         large = bool(p.large_corpus.fit_sample) and n > p.large_corpus.fit_sample
-        # a large corpus's rows arrive unit-length (topics core); every use below is scale-free
-        # (cosine UMAP, normalised centroids), so no second float64 copy (3 GB at a million)
-        X = np.asarray(X, dtype=np.float64) if large else _unit_rows(X)
         if n < max(p.small_corpus.min_docs_for_umap, 4):
+            X = _unit_rows(vectors)
             k = small_corpus_k(n, p.small_corpus.docs_per_topic)
             log.info("%d statements (< %d): UMAP/HDBSCAN skipped, KMeans with k=%d", n, p.small_corpus.min_docs_for_umap, k)
             labels, self.path = FixedKClusters(k, p.seed).fit(X).labels_, "kmeans_fallback"
         elif large:
+            # a large corpus's rows arrive unit-length (topics core); every use below is scale-free
+            # (cosine UMAP, normalised centroids), so no second float64 copy (3 GB at a million)
+            X = np.asarray(vectors, dtype=np.float64)
             labels, self.path = self._fit_on_sample(X), "umap_hdbscan_sample"
         else:
-            labels, self.path = self._umap_hdbscan(X, self.guide if self._guided(n) else None), "umap_hdbscan"
+            # UMAP reads float32 (it converts what it gets): the unit rows are made, converted and
+            # dropped before it runs, so no float64 copy is held at UMAP's memory peak
+            labels = self._umap_hdbscan(_unit_rows(vectors).astype(np.float32), self.guide if self._guided(n) else None)
+            X, self.path = _unit_rows(vectors), "umap_hdbscan"
             if (labels == OUTLIER).all():
                 k = small_corpus_k(n, p.small_corpus.docs_per_topic)
                 log.warning("HDBSCAN found no cluster in %d statements (all outliers): KMeans with k=%d instead", n, k)
@@ -133,6 +140,15 @@ class GuardedClusterer:
         self._centroids = _unit_rows(np.vstack([X[labels == t].mean(axis=0) for t in ids])) if ids else None
         self._ids = np.asarray(ids, dtype=int)
         return self
+
+    def _rows(self, X: np.ndarray) -> np.ndarray:
+        """The vectors to cluster: `X` itself, or the rows of `self.vectors` that `X` numbers (`RowNumbers`)."""
+        if self.vectors is None:
+            return np.asarray(X)
+        rows = np.asarray(X)[:, 0].astype(np.intp)
+        if np.array_equal(rows, np.arange(len(self.vectors))):
+            return self.vectors  # every statement in order: no copy
+        return self.vectors[rows]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if self._centroids is None:
@@ -257,7 +273,28 @@ def order_free_backend(encode: Callable[[list[str]], np.ndarray]) -> Any:
     return _StageEncoding()
 
 
-def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, guide: np.ndarray | None = None) -> Any:
+class RowNumbers:
+    """BERTopic's reducer slot during the fit: each statement's row number instead of its vector.
+
+    BERTopic keeps what its reducer returns (and a `nan_to_num` copy of it) for the whole
+    fit; a pass-through reducer made that two more float64 copies of the vectors (0.6 GB at
+    100,000 statements, 6 GB at a million). `GuardedClusterer` reads the rows it is given
+    from the vectors it holds. After the fit the slot gets a pass-through reducer again, so
+    `transform` on new vectors works as usual.
+    """
+
+    def fit(self, X: np.ndarray, y: Any = None) -> RowNumbers:
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return np.arange(len(X), dtype=np.float64)[:, None]
+
+    def fit_transform(self, X: np.ndarray, y: Any = None) -> np.ndarray:
+        return self.transform(X)
+
+
+def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, guide: np.ndarray | None = None,
+                      vectors: np.ndarray | None = None) -> Any:
     """A BERTopic whose sub-models come from `params`, sized for `n_docs`."""
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
@@ -284,8 +321,8 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, g
         representation["POS"] = PartOfSpeech(_load_spacy(rep.pos_spacy_model), top_n_words=rep.top_n_words)
     return BERTopic(
         embedding_model=embedding_model,
-        umap_model=BaseDimensionalityReduction(),
-        hdbscan_model=GuardedClusterer(params, guide),
+        umap_model=RowNumbers() if vectors is not None else BaseDimensionalityReduction(),
+        hdbscan_model=GuardedClusterer(params, guide, vectors),
         vectorizer_model=vectorizer,
         representation_model=representation or None,
         top_n_words=rep.top_n_words,
@@ -312,8 +349,12 @@ def fit_topics(docs: list[str], embeddings: np.ndarray, params: TopicsParams, em
     """
     if len(docs) == 0:
         raise ValueError("no statements to fit topics on")
-    model = build_topic_model(params, len(docs), embedding_model, guide)
-    topics, _ = model.fit_transform(docs, embeddings=np.asarray(embeddings, dtype=np.float64))
+    from bertopic.dimensionality import BaseDimensionalityReduction
+
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    model = build_topic_model(params, len(docs), embedding_model, guide, vectors)
+    topics, _ = model.fit_transform(docs, embeddings=vectors)
+    model.umap_model, model.hdbscan_model.vectors = BaseDimensionalityReduction(), None
     return FittedTopics(model=model, topics=np.asarray(topics, dtype=int), path=model.hdbscan_model.path)
 
 
