@@ -202,6 +202,9 @@ class GuardedClusterer:
             min_samples=h.min_samples,
             metric="euclidean",
             cluster_selection_method=h.cluster_selection_method,
+            # core distances in this process: the same labels as the default's 4 loky processes
+            # (compared at 100,000 statements), 3.3 s instead of 6.7 s there, and 0.7 GB less
+            core_dist_n_jobs=1,
         )
         return np.asarray(clusterer.fit(reduced).labels_, dtype=int)
 
