@@ -17,9 +17,12 @@ import io
 import logging
 import math
 import re
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import typer
@@ -27,9 +30,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.cli_support import one_line_errors
+from pipeline.errors import InputError
 from pipeline.explore import Processed, readable, segment_of, speaker_or_unattributed
 from pipeline.tableio import neutralise_cell
 
@@ -136,17 +141,51 @@ def sheets(p: Processed, max_statement_rows: int = SHEET_ROWS - 1) -> dict[str, 
 def _cell_value(value: object) -> object:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
-    if hasattr(value, "item"):  # numpy scalar
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
         value = value.item()
     return neutralise_cell(value)
 
 
 def _display_width(value: object) -> int:
+    if isinstance(value, str) and "\n" not in value:
+        return len(value)
     return max((len(line) for line in str(value).split("\n")), default=0)
 
 
-def add_sheet(wb: Workbook, title: str, df: pd.DataFrame, p: Processed, params: ExportParams) -> None:
-    """One table as a sheet: bold frozen header, filter, widths from the content, long text wrapped."""
+def _column_values(df: pd.DataFrame, i: int, start: int, stop: int) -> list[object]:
+    """Column `i`'s cells of rows [start, stop) as they go in the sheet (None: an empty cell)."""
+    return [_cell_value(v) for v in df.iloc[start:stop, i].tolist()]
+
+
+@dataclass
+class _Body:
+    """What the sheet XML of one table's rows needs: sheet, rows, per column its letter and cell style ids."""
+
+    df: pd.DataFrame
+    letters: list[str]
+    wrap_style: list[int]  # style id of the column's text cells (0: none)
+    number_style: list[int]  # style id of the column's numbers (0: none)
+
+
+def _body_style(ws: Worksheet, alignment: Alignment | None = None, number_format: str | None = None) -> int:
+    """The workbook's style id for cells with this alignment or number format (added when new)."""
+    probe = Cell(ws)  # never placed in the sheet: it only takes the style as openpyxl records it
+    if alignment is not None:
+        probe.alignment = alignment
+    if number_format is not None:
+        probe.number_format = number_format
+    return ws.parent._cell_styles.add(probe._style)
+
+
+def add_sheet(wb: Workbook, title: str, df: pd.DataFrame, p: Processed, params: ExportParams) -> _Body:
+    """One table as a sheet: bold frozen header, filter, widths from the content, long text wrapped.
+
+    The sheet itself holds the header row only; its rows are written as XML by
+    `_write_rows` when the file is saved (one openpyxl cell per table cell is most of
+    the time and memory at scale). Their styles are recorded here, in the order
+    openpyxl would meet them writing the rows itself, so the file is the one
+    openpyxl writes cell by cell, byte for byte.
+    """
     ws = wb.create_sheet(title)
     headers = [header(str(c), p) for c in df.columns]
     ws.append(headers)
@@ -154,56 +193,147 @@ def add_sheet(wb: Workbook, title: str, df: pd.DataFrame, p: Processed, params: 
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="top", wrap_text=True)
+    if headers:
+        ws.cell(row=1, column=1).style_id  # noqa: B018 - records the header style first, as the writer would
     float_cols = {i for i, c in enumerate(df.columns) if pd.api.types.is_float_dtype(df[c])}
     number_format = "0." + "0" * params.decimals if params.decimals > 0 else "0"
     widths = [_display_width(h) for h in headers]
-    # Cells are made and placed directly, each column's kept in a list for the style pass below:
-    # what `ws.append` and `ws.iter_rows` do, without their per-cell lookups (most of the
-    # stage's time at scale). The sheet's XML is the same byte for byte.
-    columns: list[list[Cell]] = [[] for _ in df.columns]
-    placed = ws._cells
-    for row_no, record in enumerate(df.itertuples(index=False, name=None), start=2):
-        for i, value in enumerate(record):
-            v = _cell_value(value)
-            cell = Cell(ws, row=row_no, column=i + 1, value=v)
-            placed[(row_no, i + 1)] = cell
-            columns[i].append(cell)
-            if v is not None:
-                widths[i] = max(widths[i], _display_width(v) if not isinstance(v, float) else params.decimals + 3)
-    ws._current_row = len(df) + 1  # where `ws.append` would write next, as if it had written the rows
-    for i, _ in enumerate(df.columns):
-        column = ws.column_dimensions[get_column_letter(i + 1)]
-        column.width = min(params.max_column_width, max(6, widths[i] + 2))
-        wrap = widths[i] > params.max_column_width
-        for cell in columns[i]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-                if wrap:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-            elif i in float_cols and cell.value is not None:
-                cell.number_format = number_format
+    first_text: list[int | None] = [None] * len(headers)  # row of the column's first text cell
+    first_number: list[int | None] = [None] * len(headers)  # row of a float column's first number
+    for i in range(len(headers)):
+        for start in range(0, len(df), _CHUNK_ROWS):
+            for row, v in enumerate(_column_values(df, i, start, start + _CHUNK_ROWS), start=start):
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    if first_text[i] is None:
+                        first_text[i] = row
+                    if widths[i] <= params.max_column_width:  # past it the column wraps whatever follows
+                        widths[i] = max(widths[i], _display_width(v))
+                else:
+                    if first_number[i] is None:
+                        first_number[i] = row
+                    widths[i] = max(widths[i], _display_width(v) if not isinstance(v, float) else params.decimals + 3)
+    wraps = [w > params.max_column_width for w in widths]
+    for i, _ in enumerate(headers):
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(params.max_column_width, max(6, widths[i] + 2))
+    # the styles of the rows, in the order the writer meets them (row by row, left to right)
+    firsts = sorted([(first_text[i], i, "wrap") for i in range(len(headers)) if wraps[i] and first_text[i] is not None]
+                    + [(first_number[i], i, "number") for i in float_cols if first_number[i] is not None])
+    wrap_id = number_id = 0
+    for _, _, kind in firsts:
+        if kind == "wrap" and not wrap_id:
+            wrap_id = _body_style(ws, alignment=Alignment(wrap_text=True, vertical="top"))
+        elif kind == "number" and not number_id:
+            number_id = _body_style(ws, number_format=number_format)
     ws.freeze_panes = "A2"
     if len(df.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(1, len(df) + 1)}"
+    return _Body(df=df, letters=[get_column_letter(i + 1) for i in range(len(headers))],
+                 wrap_style=[wrap_id if wraps[i] else 0 for i in range(len(headers))],
+                 number_style=[number_id if i in float_cols else 0 for i in range(len(headers))])
 
 
-def build_workbook(p: Processed, params: ExportParams) -> Workbook:
-    """The workbook of every analyst table, one sheet each."""
+# rows written (and columns read) at a time: memory stays flat however long the sheet
+_CHUNK_ROWS = 20_000
+_CELL_TEXT_MAX = 32_767  # the most characters a cell holds (openpyxl cuts longer text there too)
+_ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")  # openpyxl's ILLEGAL_CHARACTERS_RE
+
+
+def _text_cell(ref: str, style: str, text: str) -> str:
+    """A text cell as openpyxl's lxml writer writes it: an inline string, escaped (non-ASCII as
+    character references, applied to the whole row later), spaces kept."""
+    if not text:
+        return f'<c r="{ref}"{style} t="inlineStr"></c>'
+    if len(text) > _CELL_TEXT_MAX:
+        text = text[:_CELL_TEXT_MAX]
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+def _number_text(value: float | int) -> str:
+    """openpyxl's `safe_string` of a number: 16 significant digits, nothing for inf."""
+    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+        return ""
+    return "%.16g" % value
+
+
+def _column_xml(values: list[object], letter: str, first_row: int, wrap_style: int, number_style: int,
+                title: str) -> list[str]:
+    """Each cell of one column (rows from `first_row`) as sheet XML; an empty cell is ""."""
+    text_style = f' s="{wrap_style}"' if wrap_style else ""
+    other_style = f' s="{number_style}"' if number_style else ""
+    out: list[str] = []
+    append = out.append
+    for row, v in enumerate(values, start=first_row):
+        if v is None:
+            append("")
+        elif isinstance(v, str):
+            append(_text_cell(f"{letter}{row}", text_style, v))
+        elif isinstance(v, bool):
+            append(f'<c r="{letter}{row}"{other_style} t="b"><v>{v:d}</v></c>')
+        elif isinstance(v, (int, float)):
+            append(f'<c r="{letter}{row}"{other_style} t="n"><v>{_number_text(v)}</v></c>')
+        else:
+            raise InputError(f"sheet {title!r}", f"cell {letter}{row}: cannot write {type(v).__name__} {v!r}")
+    return out
+
+
+def _write_rows(body: _Body, title: str, out: BinaryIO) -> None:
+    """The sheet's rows after the header, as openpyxl's writer lays out `<row>` elements, in chunks."""
+    df = body.df
+    for start in range(0, len(df), _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, len(df))
+        columns = [_column_xml(_column_values(df, i, start, stop), letter, start + 2, body.wrap_style[i],
+                               body.number_style[i], title)
+                   for i, letter in enumerate(body.letters)]
+        rows = [f'<row r="{row}">{"".join(cells)}</row>' for row, cells in enumerate(zip(*columns), start=start + 2)]
+        chunk = "".join(rows)
+        bad = _ILLEGAL_XML.search(chunk)
+        if bad:
+            at = chunk.rfind('<c r="', 0, bad.start()) + len('<c r="')
+            raise InputError(f"sheet {title!r}", f"cell {chunk[at:chunk.index(chr(34), at)]} holds the control "
+                             f"character {bad.group()!r}, which a spreadsheet cannot store")
+        out.write(chunk.encode("ascii", "xmlcharrefreplace"))
+
+
+def build_workbook(p: Processed, params: ExportParams) -> tuple[Workbook, dict[str, _Body]]:
+    """The workbook of every analyst table, one sheet each (headers and layout), and each sheet's rows."""
     wb = Workbook()
     wb.remove(wb.active)
-    for title, df in sheets(p, params.max_statement_rows).items():
-        add_sheet(wb, title, df, p, params)
+    bodies = {title: add_sheet(wb, title, df, p, params)
+              for title, df in sheets(p, params.max_statement_rows).items()}
     wb.properties.creator = "session-themes"
     wb.properties.created = FIXED_TIME
-    return wb
+    return wb, bodies
 
 
-def workbook_bytes(wb: Workbook) -> bytes:
-    """The .xlsx file's bytes with fixed timestamps, so reruns give identical files."""
+def _sheet_xml(xml: bytes, body: _Body, title: str, out: BinaryIO) -> None:
+    """The sheet's XML as openpyxl wrote it (header row only) with the rows put in after the header."""
+    if len(body.df) and body.letters:
+        xml = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{body.letters[-1]}{len(body.df) + 1}"/>'
+                     .encode(), xml, count=1)
+    head, tail = xml.split(b"</sheetData>", 1)
+    out.write(head)
+    _write_rows(body, title, out)
+    out.write(b"</sheetData>")
+    out.write(tail)
+
+
+def write_workbook(wb: Workbook, bodies: dict[str, _Body], out: BinaryIO) -> None:
+    """The .xlsx file with fixed timestamps, so reruns give identical files, written to `out`."""
     raw = io.BytesIO()
     # stored, not deflated: every entry is compressed once, below, where the timestamps are fixed
     ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True)).save()
-    out = io.BytesIO()
+    sheet_paths = {ws.path.lstrip("/"): ws.title for ws in wb.worksheets}
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in sorted(src.infolist(), key=lambda i: i.filename):
             data = src.read(info.filename)
@@ -214,13 +344,32 @@ def workbook_bytes(wb: Workbook) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            dst.writestr(entry, data)
-    return out.getvalue()
+            title = sheet_paths.get(info.filename)
+            if title is None:
+                dst.writestr(entry, data)
+                continue
+            # a sheet's XML can pass a gigabyte: it goes through a temporary file (memory stays flat)
+            # whose size, known before the entry is written, gives the same entry `writestr` would
+            with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as sheet:
+                _sheet_xml(data, bodies[title], title, sheet)
+                entry.file_size = sheet.tell()
+                sheet.seek(0)
+                with dst.open(entry, "w") as dest:
+                    shutil.copyfileobj(sheet, dest, 1 << 20)
 
 
-def export_workbook(p: Processed, params: ExportParams) -> bytes:
-    """The core of the stage: processed tables in, .xlsx bytes out."""
-    return workbook_bytes(build_workbook(p, params))
+_SPOOL_BYTES = 64 << 20
+
+
+def export_workbook(p: Processed, params: ExportParams, out: BinaryIO | None = None) -> bytes:
+    """The core of the stage: processed tables in, .xlsx out (written to `out`, or returned as bytes)."""
+    wb, bodies = build_workbook(p, params)
+    if out is not None:
+        write_workbook(wb, bodies, out)
+        return b""
+    buffer = io.BytesIO()
+    write_workbook(wb, bodies, buffer)
+    return buffer.getvalue()
 
 
 @one_line_errors
@@ -260,5 +409,8 @@ def command(
         theme_names_from(codebook),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(export_workbook(p, export_params))
+    partial = out.with_name(out.name + ".partial")
+    with partial.open("wb") as f:
+        export_workbook(p, export_params, f)
+    partial.replace(out)
     log.info("export: %d sheets -> %s", len(sheets(p)), out)
