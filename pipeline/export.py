@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 import typer
 from openpyxl import Workbook
@@ -36,7 +37,7 @@ from openpyxl.writer.excel import ExcelWriter
 from pipeline.cli_support import one_line_errors
 from pipeline.errors import InputError
 from pipeline.explore import Processed, readable, segment_of, speaker_or_unattributed
-from pipeline.tableio import neutralise_cell
+from pipeline.tableio import FORMULA_STARTS, neutralise_cell
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,17 @@ def _display_width(value: object) -> int:
 
 def _column_values(df: pd.DataFrame, i: int, start: int, stop: int) -> list[object]:
     """Column `i`'s cells of rows [start, stop) as they go in the sheet (None: an empty cell)."""
-    return [_cell_value(v) for v in df.iloc[start:stop, i].tolist()]
+    column = df.iloc[start:stop, i]
+    values = column.tolist()  # Python scalars (pd.NA where a nullable column is empty)
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        return [None if v != v else v for v in values]
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+        return values
+    # the common case without a call: text that `neutralise_cell` keeps as it is
+    return [v if type(v) is str and v[:1] not in _MAY_CHANGE else _cell_value(v) for v in values]
+
+
+_MAY_CHANGE = frozenset(FORMULA_STARTS) | {"'"}  # first characters of text that `neutralise_cell` may prefix
 
 
 @dataclass
@@ -175,6 +186,34 @@ def _body_style(ws: Worksheet, alignment: Alignment | None = None, number_format
     if number_format is not None:
         probe.number_format = number_format
     return ws.parent._cell_styles.add(probe._style)
+
+
+def _column_extent(df: pd.DataFrame, i: int, params: ExportParams) -> tuple[int, int | None, int | None]:
+    """Column `i`'s widest cell (in characters, as `_display_width`; past `max_column_width` it stops
+    looking), its first text cell's row and its first other cell's row (rows from 0; None: none)."""
+    column = df.iloc[:, i]
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub" and len(column):
+        values = column.to_numpy()
+        if dtype.kind == "f":  # a float's width is its shown decimals'
+            present = np.flatnonzero(~np.isnan(values))
+            return (params.decimals + 3, None, int(present[0])) if len(present) else (0, None, None)
+        if dtype.kind == "b":
+            return max(len(str(bool(v))) for v in np.unique(values)), None, 0
+        return max(len(str(values.min().item())), len(str(values.max().item()))), None, 0
+    width, first_text, first_other = 0, None, None
+    for start in range(0, len(df), _CHUNK_ROWS):
+        for row, v in enumerate(_column_values(df, i, start, start + _CHUNK_ROWS), start=start):
+            if type(v) is str or isinstance(v, str):
+                if first_text is None:
+                    first_text = row
+                if width <= params.max_column_width:  # past it the column wraps whatever follows
+                    width = max(width, len(v) if "\n" not in v else _display_width(v))
+            elif v is not None:
+                if first_other is None:
+                    first_other = row
+                width = max(width, _display_width(v) if not isinstance(v, float) else params.decimals + 3)
+    return width, first_text, first_other
 
 
 def add_sheet(wb: Workbook, title: str, df: pd.DataFrame, p: Processed, params: ExportParams) -> _Body:
@@ -199,21 +238,10 @@ def add_sheet(wb: Workbook, title: str, df: pd.DataFrame, p: Processed, params: 
     number_format = "0." + "0" * params.decimals if params.decimals > 0 else "0"
     widths = [_display_width(h) for h in headers]
     first_text: list[int | None] = [None] * len(headers)  # row of the column's first text cell
-    first_number: list[int | None] = [None] * len(headers)  # row of a float column's first number
+    first_number: list[int | None] = [None] * len(headers)  # row of the column's first other cell
     for i in range(len(headers)):
-        for start in range(0, len(df), _CHUNK_ROWS):
-            for row, v in enumerate(_column_values(df, i, start, start + _CHUNK_ROWS), start=start):
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    if first_text[i] is None:
-                        first_text[i] = row
-                    if widths[i] <= params.max_column_width:  # past it the column wraps whatever follows
-                        widths[i] = max(widths[i], _display_width(v))
-                else:
-                    if first_number[i] is None:
-                        first_number[i] = row
-                    widths[i] = max(widths[i], _display_width(v) if not isinstance(v, float) else params.decimals + 3)
+        width, first_text[i], first_number[i] = _column_extent(df, i, params)
+        widths[i] = max(widths[i], width)
     wraps = [w > params.max_column_width for w in widths]
     for i, _ in enumerate(headers):
         ws.column_dimensions[get_column_letter(i + 1)].width = min(params.max_column_width, max(6, widths[i] + 2))
@@ -259,13 +287,6 @@ def _text_cell(ref: str, style: str, text: str) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
-def _number_text(value: float | int) -> str:
-    """openpyxl's `safe_string` of a number: 16 significant digits, nothing for inf."""
-    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
-        return ""
-    return "%.16g" % value
-
-
 def _column_xml(values: list[object], letter: str, first_row: int, wrap_style: int, number_style: int,
                 title: str) -> list[str]:
     """Each cell of one column (rows from `first_row`) as sheet XML; an empty cell is ""."""
@@ -274,14 +295,20 @@ def _column_xml(values: list[object], letter: str, first_row: int, wrap_style: i
     out: list[str] = []
     append = out.append
     for row, v in enumerate(values, start=first_row):
-        if v is None:
-            append("")
-        elif isinstance(v, str):
+        t = type(v)
+        if t is str:
             append(_text_cell(f"{letter}{row}", text_style, v))
-        elif isinstance(v, bool):
+        elif v is None:
+            append("")
+        elif t is float or t is int:  # openpyxl's `safe_string`: 16 significant digits, nothing for inf
+            append(f'<c r="{letter}{row}"{other_style} t="n"><v>{"%.16g" % v if v - v == 0 else ""}</v></c>')
+        elif t is bool:
             append(f'<c r="{letter}{row}"{other_style} t="b"><v>{v:d}</v></c>')
+        elif isinstance(v, str):
+            append(_text_cell(f"{letter}{row}", text_style, str(v)))
         elif isinstance(v, (int, float)):
-            append(f'<c r="{letter}{row}"{other_style} t="n"><v>{_number_text(v)}</v></c>')
+            append(_column_xml([float(v) if isinstance(v, float) else int(v)], letter, row, wrap_style,
+                               number_style, title)[0])
         else:
             raise InputError(f"sheet {title!r}", f"cell {letter}{row}: cannot write {type(v).__name__} {v!r}")
     return out

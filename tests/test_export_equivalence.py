@@ -106,6 +106,7 @@ def awkward_processed():
     sessions["empty"] = [float("nan")] * len(sessions)
     sessions["mixed"] = ["text", 7][: len(sessions)]
     sessions["big"] = [12345678901234567890, 3][: len(sessions)]
+    sessions["delta"] = [-1234567, 89][: len(sessions)]  # the widest number is the smallest
     extra = pd.DataFrame({"statement_id": statements["statement_id"], "tiny": 1e-7, "huge": 1e21})
     statements = statements.merge(extra, on="statement_id")
     return dataclasses.replace(p, statements=statements, sessions=sessions)
