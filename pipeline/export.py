@@ -396,14 +396,15 @@ def write_workbook(wb: Workbook, bodies: dict[str, _Body], out: BinaryIO) -> Non
 _SPOOL_BYTES = 64 << 20
 
 
-def export_workbook(p: Processed, params: ExportParams, out: BinaryIO | None = None) -> bytes:
-    """The core of the stage: processed tables in, .xlsx out (written to `out`, or returned as bytes)."""
-    wb, bodies = build_workbook(p, params)
-    if out is not None:
-        write_workbook(wb, bodies, out)
-        return b""
+def write_export(p: Processed, params: ExportParams, out: BinaryIO) -> None:
+    """The core of the stage: processed tables in, the .xlsx file written to `out` (a seekable binary file)."""
+    write_workbook(*build_workbook(p, params), out)
+
+
+def export_workbook(p: Processed, params: ExportParams) -> bytes:
+    """`write_export`'s file as bytes (small tables: tests, notebooks)."""
     buffer = io.BytesIO()
-    write_workbook(wb, bodies, buffer)
+    write_export(p, params, buffer)
     return buffer.getvalue()
 
 
@@ -446,6 +447,6 @@ def command(
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     with partial.open("wb") as f:
-        export_workbook(p, export_params, f)
+        write_export(p, export_params, f)
     partial.replace(out)
     log.info("export: %d sheets -> %s", len(sheets(p)), out)

@@ -174,3 +174,12 @@ def test_a_control_character_is_a_one_line_error():
     statements.loc[1, "text"] = "page\x0cbreak"
     with pytest.raises(InputError, match=r"sheet 'Statements': cell \w+3 holds the control character '\\x0c'"):
         export_workbook(dataclasses.replace(p, statements=statements), ExportParams())
+
+
+def test_written_file_is_the_same_workbook(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "_SPOOL_BYTES", 1_000)  # sheets past it go through a file on disk
+    p = awkward_processed()
+    path = tmp_path / "book.xlsx"
+    with path.open("wb") as f:
+        export.write_export(p, ExportParams(), f)
+    assert path.read_bytes() == export_workbook(p, ExportParams()) == reference_workbook(p, ExportParams())
