@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from pipeline.qda.offsets import _anchor, _ascii_matches, _matches, source_text, statement_span
+from pipeline.qda.offsets import ASCII_LOOKALIKES, _anchor, _ascii_matches, _matches, source_text, statement_span
 from pipeline.segment.lines import SourceLine
 
 _WORD = re.compile(r"\w+")
@@ -26,6 +26,23 @@ def test_ascii_matcher_equals_the_regex_on_random_text() -> None:
         expected = _regex_spans(window, words)
         assert list(_ascii_matches(window.lower(), [w.lower() for w in words])) == expected, (window, words)
         assert list(_matches(window, words)) == expected
+
+
+def test_the_ascii_lookalikes_are_every_character_the_regex_folds_to_ascii() -> None:
+    # what lets text beyond ASCII skip the regex: only these match an ASCII word character under IGNORECASE
+    word_char = re.compile("[a-z0-9_]", re.IGNORECASE)
+    found = [chr(cp) for cp in range(0x80, 0x110000) if not 0xD800 <= cp <= 0xDFFF and word_char.fullmatch(chr(cp))]
+    assert "".join(found) == ASCII_LOOKALIKES
+
+
+def test_matcher_equals_the_regex_on_text_beyond_ascii_with_ascii_words() -> None:
+    rng = random.Random(5)
+    vocabulary = ["a", "Ab", "ab", "cab", "x_1", "9", "Ms", "ms", "é", "Éb", "aé", "naïve", "ßa", "\u0130a", "\u212ab"]
+    separators = [" ", "\u2014", "\u2019", "\u00a0", "\u2026 ", ", ", "\n", "", "£", "\u201c"]
+    for _ in range(3000):
+        window = "".join(rng.choice(vocabulary) + rng.choice(separators) for _ in range(rng.randint(0, 12)))
+        words = [w for w in (rng.choice(vocabulary[:7] + ["k", "s", "i"]) for _ in range(rng.randint(1, 4)))] or ["ab"]
+        assert list(_matches(window, words)) == _regex_spans(window, words), (window, words)
 
 
 def test_non_ascii_text_keeps_the_regex() -> None:

@@ -10,6 +10,7 @@ left out), so the selected text normalises to the statement's text hash.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator, Sequence
 
 from pipeline.segment.lines import SourceLine
@@ -18,6 +19,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _CLOSING = set(".,;:!?…\"'»”’)]")
 _ANCHOR_WORDS = 4
 _NON_WORD = re.compile(r"\W+")
+# the only characters beyond ASCII that `re.IGNORECASE` matches to an ASCII letter, digit or "_"
+# (İ ı ſ and the Kelvin sign; tests/test_qda_offsets.py checks every code point)
+ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def source_text(lines: Sequence[SourceLine]) -> tuple[str, dict[int, tuple[int, int]]]:
@@ -37,11 +42,12 @@ def _anchor(words: list[str]) -> re.Pattern[str]:
 
 
 def _ascii_matches(lowered: str, words: list[str], pos: int = 0) -> Iterator[tuple[int, int]]:
-    """(start, end) of each match of `_anchor(words)` in an ASCII text, as `finditer` finds them.
+    """(start, end) of each match of `_anchor(words)` in a text, as `finditer` finds them, for ASCII words.
 
     Compiling one pattern per statement dominated the stage at scale. For ASCII
-    text and words the match is exact without a regex: the text is lowered
-    (ASCII case folding is one to one), each word is a literal and the `\W+`
+    words the match is exact without a regex when no character of the text
+    folds to an ASCII one (see `_matches`): the text's ASCII letters are lowered
+    (one to one, so offsets stay), each word is a literal and the `\W+`
     between two words takes the whole run of non-word characters (a word starts
     with a word character, so the regex could not stop earlier). Matches are
     leftmost and do not overlap, as `finditer`'s.
@@ -64,8 +70,13 @@ def _ascii_matches(lowered: str, words: list[str], pos: int = 0) -> Iterator[tup
 
 
 def _matches(window: str, words: list[str]) -> Iterator[tuple[int, int]]:
-    if window.isascii() and all(w.isascii() for w in words):
-        return _ascii_matches(window.lower(), [w.lower() for w in words])
+    if all(w.isascii() for w in words):
+        # beyond ASCII only ASCII_LOOKALIKES can match a letter of an ASCII word: other characters
+        # (dashes, curly quotes, accented letters) are left as they are and never match one
+        if window.isascii():
+            return _ascii_matches(window.lower(), [w.lower() for w in words])
+        if not any(c in window for c in ASCII_LOOKALIKES):
+            return _ascii_matches(window.translate(_ASCII_LOWER), [w.lower() for w in words])
     return (m.span() for m in _anchor(words).finditer(window))
 
 
