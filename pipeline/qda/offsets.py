@@ -69,15 +69,27 @@ def _ascii_matches(lowered: str, words: list[str], pos: int = 0) -> Iterator[tup
             start = lowered.find(first, start + 1)
 
 
-def _matches(window: str, words: list[str]) -> Iterator[tuple[int, int]]:
+def _matches(window: str, words: list[str], lowered: str | None = None) -> Iterator[tuple[int, int]]:
+    """`_anchor(words)`'s matches in `window`; `lowered` is `_fold(window)` when the caller has it."""
     if all(w.isascii() for w in words):
-        # beyond ASCII only ASCII_LOOKALIKES can match a letter of an ASCII word: other characters
-        # (dashes, curly quotes, accented letters) are left as they are and never match one
-        if window.isascii():
-            return _ascii_matches(window.lower(), [w.lower() for w in words])
-        if not any(c in window for c in ASCII_LOOKALIKES):
-            return _ascii_matches(window.translate(_ASCII_LOWER), [w.lower() for w in words])
+        lowered = _fold(window) if lowered is None else lowered
+        if lowered is not None:
+            return _ascii_matches(lowered, [w.lower() for w in words])
     return (m.span() for m in _anchor(words).finditer(window))
+
+
+def _fold(window: str) -> str | None:
+    """`window` lowered for `_ascii_matches`, or None when only the regex matches it exactly.
+
+    Beyond ASCII only ASCII_LOOKALIKES can match a letter of an ASCII word:
+    other characters (dashes, curly quotes, accented letters) lower to
+    characters beyond ASCII, one to one, and never match one.
+    """
+    if window.isascii():
+        return window.lower()
+    if any(c in window for c in ASCII_LOOKALIKES):
+        return None
+    return window.translate(_ASCII_LOWER)
 
 
 def statement_span(text: str, spans: dict[int, tuple[int, int]], source_lines: Sequence[int], statement: str) -> tuple[int, int]:
@@ -94,10 +106,11 @@ def statement_span(text: str, spans: dict[int, tuple[int, int]], source_lines: S
     if not words:
         return lo, hi
     window = text[lo:hi]
-    first = next(_matches(window, words[:_ANCHOR_WORDS]), None)
+    lowered = _fold(window)
+    first = next(_matches(window, words[:_ANCHOR_WORDS], lowered), None)
     start = lo + first[0] if first else lo
     last = None
-    for m in _matches(window, words[-_ANCHOR_WORDS:]):
+    for m in _matches(window, words[-_ANCHOR_WORDS:], lowered):
         if lo + m[1] > start:
             last = m
     end = lo + last[1] if last else hi

@@ -162,7 +162,10 @@ def build_project(
     # every per-statement value is read from plain lists and dicts built once: pandas row access
     # (`.loc`, `.iloc`, a sort per report and per person) dominated the stage at scale
     themes_of = _themes_by_statement(statement_themes)
-    rows = list(statements.itertuples(index=False))
+    column = {c: statements[c].tolist() for c in ("statement_id", "source_lines", "line_start", "text", "text_hash",
+                                                  "section", "speaker", "corrected_by")}
+    ids, source_lines, line_starts, texts = column["statement_id"], column["source_lines"], column["line_start"], column["text"]
+    hashes, section_of, speaker_of, corrected_by = column["text_hash"], column["section"], column["speaker"], column["corrected_by"]
     seq = _SeqOrder(statements)
     selections: dict[str, str] = {}
     sources_el = etree.Element(_e("Sources"))
@@ -178,17 +181,16 @@ def build_project(
                       creatingUser=user)
         _sub(source, "Description", f"Report {report.report_id}")
         for i in seq.order(by_report.get(report.report_id, _NO_ROWS)):
-            row = rows[i]
-            sid = str(row.statement_id)
-            lines = [int(x) for x in str(row.source_lines).split()] or [int(row.line_start)]
-            start, end = statement_span(text, spans, lines, str(row.text))
-            sel_guid = selection_guid(report.report_id, str(row.text_hash), int(row.line_start))
+            sid, text_hash, speaker = str(ids[i]), hashes[i], str(speaker_of[i])
+            lines = [int(x) for x in str(source_lines[i]).split()] or [int(line_starts[i])]
+            start, end = statement_span(text, spans, lines, str(texts[i]))
+            sel_guid = selection_guid(report.report_id, str(text_hash), int(line_starts[i]))
             selections[sid] = sel_guid
             sel = _SubElement(source, _SELECTION, {"guid": sel_guid, "name": sid, "startPosition": str(start),
                                                    "endPosition": str(end), "creatingUser": user})
-            _SubElement(sel, _DESCRIPTION).text = f"{sid} #{row.text_hash} ({row.section})"
-            if str(row.speaker):
-                _coding(sel, ("speaker", sel_guid), speaker_code(str(row.speaker)), analyst if row.corrected_by == "analyst" else user)
+            _SubElement(sel, _DESCRIPTION).text = f"{sid} #{text_hash} ({section_of[i]})"
+            if speaker:
+                _coding(sel, ("speaker", sel_guid), speaker_code(speaker), analyst if corrected_by[i] == "analyst" else user)
             coded = themes_of.get(sid)
             if coded is not None:
                 themes, machine_themes = coded
