@@ -9,6 +9,7 @@ _NAMESPACE = uuid.UUID("6f1d2b9e-5c3a-5e8b-9a47-2f0c1d3e4b5a")
 _PREFIX = hashlib.sha1(_NAMESPACE.bytes)  # uuid5 hashes the namespace's bytes, then the name's
 _CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # the version and variant bits, as uuid.UUID(version=5) sets them
 _SET = (5 << 76) | (0x8000 << 48)
+SEP = "\x1f"  # between the parts of a key
 
 
 def guid(*parts: object) -> str:
@@ -17,8 +18,13 @@ def guid(*parts: object) -> str:
     `str(uuid.uuid5(namespace, key))` computed without building a UUID object
     (an export makes one per statement and coding: hundreds of thousands).
     """
+    return key_guid(SEP.join([str(p) for p in parts]))
+
+
+def key_guid(key: str) -> str:
+    """`guid(*parts)` for a key already joined with SEP."""
     h = _PREFIX.copy()
-    h.update("\x1f".join([str(p) for p in parts]).encode("utf-8"))
+    h.update(key.encode("utf-8"))
     x = "%032x" % ((int.from_bytes(h.digest()[:16], "big") & _CLEAR) | _SET)
     return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 

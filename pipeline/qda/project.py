@@ -24,7 +24,7 @@ from lxml import etree
 
 from pipeline.codebook import OTHER, Codebook
 from pipeline.qda import NS_PROJECT
-from pipeline.qda.ids import guid, selection_guid, source_guid, speaker_guid, theme_guid
+from pipeline.qda.ids import SEP, guid, key_guid, selection_guid, source_guid, speaker_guid, theme_guid
 from pipeline.qda.offsets import source_text, statement_span
 from pipeline.segment.lines import SourceLine
 
@@ -190,13 +190,13 @@ def build_project(
                                                    "endPosition": str(end), "creatingUser": user})
             _SubElement(sel, _DESCRIPTION).text = f"{sid} #{text_hash} ({section_of[i]})"
             if speaker:
-                _coding(sel, ("speaker", sel_guid), speaker_code(speaker), analyst if corrected_by[i] == "analyst" else user)
+                _coding(sel, f"coding{SEP}speaker{SEP}{sel_guid}", speaker_code(speaker), analyst if corrected_by[i] == "analyst" else user)
             coded = themes_of.get(sid)
             if coded is not None:
                 themes, machine_themes = coded
                 machine = set(machine_themes.split("; "))
                 for theme in [x for x in themes.split("; ") if x]:
-                    _coding(sel, ("theme", sel_guid, theme), theme_code(theme), user if theme in machine else analyst)
+                    _coding(sel, f"coding{SEP}theme{SEP}{sel_guid}{SEP}{theme}", theme_code(theme), user if theme in machine else analyst)
     _cases(root, speakers, sessions, statements, selections)  # the schema puts Cases before Sources
     if len(sources_el):
         root.append(sources_el)
@@ -206,8 +206,9 @@ def build_project(
     return Project(xml, files)
 
 
-def _coding(sel: etree._Element, key: tuple[str, ...], code: str, user: str) -> None:
-    coding = _SubElement(sel, _CODING, {"guid": guid("coding", *key), "creatingUser": user})
+def _coding(sel: etree._Element, key: str, code: str, user: str) -> None:
+    """A coding of `sel` with `code`; `key` is its GUID's key, joined (`guid("coding", ...)`)."""
+    coding = _SubElement(sel, _CODING, {"guid": key_guid(key), "creatingUser": user})
     _SubElement(coding, _CODE_REF, {"targetGUID": code})
 
 
