@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from pipeline.qda.offsets import ASCII_LOOKALIKES, _anchor, _ascii_matches, _matches, source_text, statement_span
+from pipeline.qda.offsets import ASCII_LOOKALIKES, _anchor, anchor_words, _ascii_matches, _matches, source_text, statement_span
 from pipeline.segment.lines import SourceLine
 
 _WORD = re.compile(r"\w+")
@@ -57,3 +57,13 @@ def test_span_narrows_to_the_statements_words() -> None:
     text, spans = source_text(lines)
     start, end = statement_span(text, spans, [1, 2], "Thank you, Chair. We need (more) money!")
     assert text[start:end] == "Thank you, Chair.\nWe need (more) money!"
+
+
+def test_anchor_words_are_the_first_and_last_four_words() -> None:
+    rng = random.Random(11)
+    vocabulary = ["a", "word", "longer_words_here", "x1", "é", "naïve", "2024", "Ms", "\u00a0", "w" * 150, "ü" * 60]
+    separators = [" ", ", ", "-", "\u2014", "'", "\n", "", ". "]
+    for _ in range(3000):
+        statement = "".join(rng.choice(vocabulary) + rng.choice(separators) for _ in range(rng.randint(0, 120)))
+        words = _WORD.findall(statement)
+        assert anchor_words(statement) == (words[:4], words[-4:]), statement

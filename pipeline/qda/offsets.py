@@ -9,6 +9,7 @@ left out), so the selected text normalises to the statement's text hash.
 
 from __future__ import annotations
 
+import itertools
 import re
 import string
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from pipeline.segment.lines import SourceLine
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CLOSING = set(".,;:!?…\"'»”’)]")
 _ANCHOR_WORDS = 4
+_TAIL_CHARS = 160  # how far from its end the last anchor words are looked for first
 _NON_WORD = re.compile(r"\W+")
 # the only characters beyond ASCII that `re.IGNORECASE` matches to an ASCII letter, digit or "_"
 # (İ ı ſ and the Kelvin sign; tests/test_qda_offsets.py checks every code point)
@@ -92,6 +94,24 @@ def _fold(window: str) -> str | None:
     return window.translate(_ASCII_LOWER)
 
 
+def anchor_words(statement: str) -> tuple[list[str], list[str]]:
+    """The statement's first and last `_ANCHOR_WORDS` words: `words[:4]`, `words[-4:]` of `_WORD.findall`.
+
+    Only the statement's two ends are scanned (a long statement's middle words
+    were most of the stage's word splitting).
+    """
+    head = [m.group() for m in itertools.islice(_WORD.finditer(statement), _ANCHOR_WORDS)]
+    pos = max(0, len(statement) - _TAIL_CHARS)
+    if pos == 0 or len(head) < _ANCHOR_WORDS:
+        return head, _WORD.findall(statement)[-_ANCHOR_WORDS:]
+    tail = [m for m in _WORD.finditer(statement, pos)]
+    if tail and tail[0].start() == pos and _WORD.match(statement, pos - 1):
+        tail = tail[1:]  # a word cut by the scan's start
+    if len(tail) < _ANCHOR_WORDS:
+        return head, _WORD.findall(statement)[-_ANCHOR_WORDS:]
+    return head, [m.group() for m in tail[-_ANCHOR_WORDS:]]
+
+
 def statement_span(text: str, spans: dict[int, tuple[int, int]], source_lines: Sequence[int], statement: str) -> tuple[int, int]:
     """(start, end) of a statement in `text`: [start, end) with end exclusive, as REFI-QDA positions.
 
@@ -102,15 +122,15 @@ def statement_span(text: str, spans: dict[int, tuple[int, int]], source_lines: S
     if not known:
         raise ValueError(f"none of the lines {list(source_lines)[:5]} is in the report as read")
     lo, hi = spans[min(known)][0], spans[max(known)][1]
-    words = _WORD.findall(statement)
-    if not words:
+    head, tail = anchor_words(statement)
+    if not head:
         return lo, hi
     window = text[lo:hi]
     lowered = _fold(window)
-    first = next(_matches(window, words[:_ANCHOR_WORDS], lowered), None)
+    first = next(_matches(window, head, lowered), None)
     start = lo + first[0] if first else lo
     last = None
-    for m in _matches(window, words[-_ANCHOR_WORDS:], lowered):
+    for m in _matches(window, tail, lowered):
         if lo + m[1] > start:
             last = m
     end = lo + last[1] if last else hi
