@@ -70,7 +70,8 @@ class _Cached:
     """A GUID function remembered per key: a speaker or theme is coded thousands of times."""
 
     def __init__(self, fn: Callable[[str], str]) -> None:
-        self._fn, self._seen = fn, {}  # type: dict[str, str]
+        self._fn = fn
+        self._seen: dict[str, str] = {}
 
     def __call__(self, key: str) -> str:
         found = self._seen.get(key)
@@ -84,7 +85,7 @@ class _SeqOrder:
 
     pandas sorts one column with numpy's quicksort argsort of its values, so
     the same argsort of the same values gives the same order, ties included;
-    a `seq` with gaps or of another type falls back to pandas itself.
+    a `seq` with missing values or not of integers falls back to pandas itself.
     """
 
     def __init__(self, statements: pd.DataFrame) -> None:
