@@ -15,15 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from lxml import etree
 
 from pipeline.codebook import OTHER, Codebook
 from pipeline.qda import NS_PROJECT
-from pipeline.qda.ids import guid, selection_guid, source_guid, speaker_guid, theme_guid
+from pipeline.qda.ids import SEP, guid, key_guid, selection_guid, source_guid, speaker_guid, theme_guid
 from pipeline.qda.offsets import source_text, statement_span
 from pipeline.segment.lines import SourceLine
 
@@ -58,6 +59,55 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     if text is not None:
         el.text = text
     return el
+
+
+_SubElement = etree.SubElement
+_SELECTION, _DESCRIPTION, _CODING, _CODE_REF = _e("PlainTextSelection"), _e("Description"), _e("Coding"), _e("CodeRef")
+_NO_ROWS = np.empty(0, dtype=np.intp)
+
+
+class _Cached:
+    """A GUID function remembered per key: a speaker or theme is coded thousands of times."""
+
+    def __init__(self, fn: Callable[[str], str]) -> None:
+        self._fn = fn
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, key: str) -> str:
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._fn(key)
+        return found
+
+
+class _SeqOrder:
+    """Row positions of a subset of `statements` in `seq` order, as `sort_values("seq")` orders them.
+
+    pandas sorts one column with numpy's quicksort argsort of its values, so
+    the same argsort of the same values gives the same order, ties included;
+    a `seq` with missing values or not of integers falls back to pandas itself.
+    """
+
+    def __init__(self, statements: pd.DataFrame) -> None:
+        self._seq = statements["seq"]
+        col = self._seq
+        numeric = pd.api.types.is_integer_dtype(col.dtype) and not bool(col.isna().any())
+        self._values = col.to_numpy(dtype=np.dtype(getattr(col.dtype, "numpy_dtype", col.dtype))) if numeric else None
+
+    def order(self, positions: np.ndarray) -> list[int]:
+        positions = np.asarray(positions, dtype=np.intp)
+        if self._values is not None:
+            return positions[np.argsort(self._values[positions], kind="quicksort")].tolist()
+        sub = self._seq.iloc[positions].reset_index(drop=True)
+        return positions[sub.sort_values().index.to_numpy()].tolist()
+
+
+def _themes_by_statement(statement_themes: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Statement id -> (its themes, the machine's themes), "; "-joined as in the table."""
+    ids = statement_themes["statement_id"].astype(str).tolist()
+    themes = [str(t) for t in statement_themes["themes"].tolist()]
+    machine = [str(t) for t in statement_themes["machine_themes"].tolist()] if "machine_themes" in statement_themes.columns else themes
+    return dict(zip(ids, zip(themes, machine)))
 
 
 def pipeline_user(version: str, model: str, codebook: str) -> str:
@@ -110,11 +160,20 @@ def build_project(
     for var, kind in VARIABLES:
         _sub(variables, "Variable", guid=guid("variable", var), name=var, typeOfVariable=kind)
 
-    themed = statement_themes.set_index(statement_themes["statement_id"].astype(str))
+    # every per-statement value is read from plain lists and dicts built once: pandas row access
+    # (`.loc`, `.iloc`, a sort per report and per person) dominated the stage at scale
+    themes_of = _themes_by_statement(statement_themes)
+    column = {c: statements[c].tolist() for c in ("statement_id", "source_lines", "line_start", "text", "text_hash",
+                                                  "section", "speaker", "corrected_by")}
+    ids, source_lines, line_starts, texts = column["statement_id"], column["source_lines"], column["line_start"], column["text"]
+    hashes, section_of, speaker_of, corrected_by = column["text_hash"], column["section"], column["speaker"], column["corrected_by"]
+    seq = _SeqOrder(statements)
     selections: dict[str, str] = {}
     sources_el = etree.Element(_e("Sources"))
     files: dict[str, bytes] = {}
-    by_report = {r: g for r, g in statements.groupby(statements["report_id"].astype(str), sort=True)}
+    by_report = statements.groupby(statements["report_id"].astype(str), sort=True).indices
+    speaker_code = _Cached(speaker_guid)
+    theme_code = _Cached(theme_guid)
     for report in sorted(reports, key=lambda r: r.report_id):
         text, spans = source_text(report.lines)
         sguid = source_guid(report.report_id)
@@ -122,22 +181,23 @@ def build_project(
         source = _sub(sources_el, "TextSource", guid=sguid, name=report.name, plainTextPath=f"internal://{sguid}.txt",
                       creatingUser=user)
         _sub(source, "Description", f"Report {report.report_id}")
-        for row in by_report.get(report.report_id, statements.iloc[0:0]).sort_values("seq").itertuples(index=False):
-            sid = str(row.statement_id)
-            lines = [int(x) for x in str(row.source_lines).split()] or [int(row.line_start)]
-            start, end = statement_span(text, spans, lines, str(row.text))
-            sel_guid = selection_guid(report.report_id, str(row.text_hash), int(row.line_start))
+        for i in seq.order(by_report.get(report.report_id, _NO_ROWS)):
+            sid, text_hash, speaker = str(ids[i]), hashes[i], str(speaker_of[i])
+            lines = [int(x) for x in str(source_lines[i]).split()] or [int(line_starts[i])]
+            start, end = statement_span(text, spans, lines, str(texts[i]))
+            sel_guid = selection_guid(report.report_id, str(text_hash), int(line_starts[i]))
             selections[sid] = sel_guid
-            sel = _sub(source, "PlainTextSelection", guid=sel_guid, name=sid, startPosition=str(start), endPosition=str(end),
-                       creatingUser=user)
-            _sub(sel, "Description", f"{sid} #{row.text_hash} ({row.section})")
-            if str(row.speaker):
-                _coding(sel, ("speaker", sel_guid), speaker_guid(str(row.speaker)), analyst if row.corrected_by == "analyst" else user)
-            if sid in themed.index:
-                t = themed.loc[sid]
-                machine = set(str(t.get("machine_themes", t["themes"])).split("; "))
-                for theme in [x for x in str(t["themes"]).split("; ") if x]:
-                    _coding(sel, ("theme", sel_guid, theme), theme_guid(theme), user if theme in machine else analyst)
+            sel = _SubElement(source, _SELECTION, {"guid": sel_guid, "name": sid, "startPosition": str(start),
+                                                   "endPosition": str(end), "creatingUser": user})
+            _SubElement(sel, _DESCRIPTION).text = f"{sid} #{text_hash} ({section_of[i]})"
+            if speaker:
+                _coding(sel, f"coding{SEP}speaker{SEP}{sel_guid}", speaker_code(speaker), analyst if corrected_by[i] == "analyst" else user)
+            coded = themes_of.get(sid)
+            if coded is not None:
+                themes, machine_themes = coded
+                machine = set(machine_themes.split("; "))
+                for theme in [x for x in themes.split("; ") if x]:
+                    _coding(sel, f"coding{SEP}theme{SEP}{sel_guid}{SEP}{theme}", theme_code(theme), user if theme in machine else analyst)
     _cases(root, speakers, sessions, statements, selections)  # the schema puts Cases before Sources
     if len(sources_el):
         root.append(sources_el)
@@ -147,9 +207,10 @@ def build_project(
     return Project(xml, files)
 
 
-def _coding(sel: etree._Element, key: tuple[str, ...], code: str, user: str) -> None:
-    coding = _sub(sel, "Coding", guid=guid("coding", *key), creatingUser=user)
-    _sub(coding, "CodeRef", targetGUID=code)
+def _coding(sel: etree._Element, key: str, code: str, user: str) -> None:
+    """A coding of `sel` with `code`; `key` is its GUID's key, joined (`guid("coding", ...)`)."""
+    coding = _SubElement(sel, _CODING, {"guid": key_guid(key), "creatingUser": user})
+    _SubElement(coding, _CODE_REF, {"targetGUID": code})
 
 
 def _date(value: object) -> str | None:
@@ -168,23 +229,29 @@ def _cases(root: etree._Element, speakers: pd.DataFrame, sessions: pd.DataFrame,
     cases = _sub(root, "Cases")
     # each person's statements, found once (a filter of the whole table per person is quadratic at scale)
     by_person = statements.groupby([statements["report_id"].astype(str), statements["speaker"].astype(str)]).indices
+    ids, seq = statements["statement_id"].astype(str).tolist(), _SeqOrder(statements)
+    variable_refs = {var: guid("variable", var) for var, _ in VARIABLES}
+    speaker_code, source_code = _Cached(speaker_guid), _Cached(source_guid)
+    tags = {tag: _e(tag) for tag in ("Case", "CodeRef", "VariableValue", "VariableRef", "DateValue", "TextValue",
+                                     "SourceRef", "SelectionRef")}
     for row in speakers.sort_values(["report_id", "speaker"]).itertuples(index=False):
         report, person = str(row.report_id), str(row.speaker)
-        case = _sub(cases, "Case", guid=guid("case", report, person), name=f"{person} ({report})" if several else person)
-        _sub(case, "CodeRef", targetGUID=speaker_guid(person))
+        case = _SubElement(cases, tags["Case"], {"guid": guid("case", report, person),
+                                                 "name": f"{person} ({report})" if several else person})
+        _SubElement(case, tags["CodeRef"], {"targetGUID": speaker_code(person)})
         values = {"role": str(row.role), "affiliation": str(row.affiliation), "report": report, "date": dates.get(report)}
         for var, kind in VARIABLES:
             value = values[var]
             if not value:
                 continue
-            vv = _sub(case, "VariableValue")
-            _sub(vv, "VariableRef", targetGUID=guid("variable", var))
-            _sub(vv, "DateValue" if kind == "Date" else "TextValue", value)
-        _sub(case, "SourceRef", targetGUID=source_guid(report))
-        mine = statements.iloc[by_person.get((report, person), [])]
-        for sid in mine.sort_values("seq")["statement_id"].astype(str):
-            if sid in selections:
-                _sub(case, "SelectionRef", targetGUID=selections[sid])
+            vv = _SubElement(case, tags["VariableValue"])
+            _SubElement(vv, tags["VariableRef"], {"targetGUID": variable_refs[var]})
+            _SubElement(vv, tags["DateValue" if kind == "Date" else "TextValue"]).text = value
+        _SubElement(case, tags["SourceRef"], {"targetGUID": source_code(report)})
+        for i in seq.order(by_person.get((report, person), _NO_ROWS)):
+            selection = selections.get(ids[i])
+            if selection is not None:
+                _SubElement(case, tags["SelectionRef"], {"targetGUID": selection})
 
 
 def write_qdpx(project: Project) -> bytes:
