@@ -421,3 +421,13 @@ def test_docx_text_box_is_read_once_after_its_paragraph(tmp_path: Path) -> None:
     document.add_paragraph("Next paragraph.")
     document.save(str(tmp_path / "r.docx"))
     assert texts(read_report(tmp_path / "r.docx")) == ["Anchor paragraph.", "Text in a box.", "Next paragraph."]
+
+
+def test_the_control_character_class_is_unicodes_cc_category_less_whitespace():
+    import sys
+
+    from pipeline.segment.readers.text import _CONTROL, _WHITESPACE_CONTROLS
+
+    cc = {chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cc"}
+    matched = {chr(c) for c in range(sys.maxunicode + 1) if _CONTROL.match(chr(c))}
+    assert matched == cc - _WHITESPACE_CONTROLS

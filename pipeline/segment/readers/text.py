@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 import unicodedata
 from pathlib import Path
 
@@ -38,6 +39,9 @@ _MAGIC_HINTS: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0", "it looks like an old Word .doc; save it as .docx"),
 )
 _WHITESPACE_CONTROLS = frozenset("\t\n\r\f\v")
+# Unicode's control characters (category Cc: U+0000-001F, U+007F-009F) other than those whitespace
+_CONTROL = re.compile("[" + "".join(re.escape(chr(c)) for c in (*range(0x20), *range(0x7F, 0xA0))
+                             if chr(c) not in _WHITESPACE_CONTROLS) + "]")
 # A text report has next to no control characters; random bytes decoded as
 # latin-1 have about one in four. The threshold sits far from both.
 MAX_CONTROL_SHARE = 0.05
@@ -82,7 +86,7 @@ def _decode(data: bytes, path: Path | str) -> tuple[str, str]:
 
 
 def _looks_binary(text: str) -> bool:
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _WHITESPACE_CONTROLS)
+    controls = len(_CONTROL.findall(text))
     return controls > MAX_CONTROL_SHARE * len(text)
 
 
