@@ -140,5 +140,7 @@ def heatmap_png(matrix: pd.DataFrame, *, title: str, dpi: int = 110) -> bytes:
         draw.text((bar_x + bar_w + tick_len + gap, y), label, font=tick_font, anchor="lm", fill="black")
 
     buf = io.BytesIO()
-    image.save(buf, format="png", compress_level=6)
+    # zlib level 1: a third faster than 6 for files about 3% larger (measured at 100k statements, README Scale);
+    # still the same bytes for the same picture
+    image.save(buf, format="png", compress_level=1)
     return buf.getvalue()

@@ -91,3 +91,17 @@ def test_report_command_names_a_missing_input(tmp_path, repo_root):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert "speaker_theme_counts.csv: file not found" in result.output and "Traceback" not in result.output
+
+
+def test_pages_are_the_same_bytes_with_worker_processes(files):
+    p = make_processed()
+    ids = sorted(p.statement_themes["statement_id"])
+    emb = np.random.default_rng(0).normal(size=(len(ids), 8))
+    pooled = render_report(p, None, emb, {s: i for i, s in enumerate(ids)}, ReportParams(workers=2))
+    assert pooled == files
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5])
+def test_bad_workers_are_refused_by_name(bad):
+    with pytest.raises(Exception, match="workers"):
+        ReportParams(workers=bad)

@@ -134,7 +134,7 @@ def test_turn_taking_counts_beside_content():
 
 @pytest.mark.parametrize("bad", [{"penalty": -1}, {"change_test": -0.5}, {"change_test": True}, {"min_statements": 0}, {"smoothing_window": -1}, {"shuffles": 0},
                                  {"seed": 1.5}, {"speaker_weight": -0.1}, {"centre": "yes"}, {"label_stop_words": "french"},
-                                 {"label_skip_speaker_names": 1}])
+                                 {"label_skip_speaker_names": 1}, {"workers": 0}])
 def test_bad_params_are_refused_by_name(bad):
     with pytest.raises(ValueError, match=f"segments.{next(iter(bad))}"):
         SegmentsParams(**bad)
@@ -346,3 +346,64 @@ def test_partitions_at_several_costs_equal_partition_at_each():
         assert partitions(x, w, boundary_costs=costs, min_size=min_size) == [
             partition(x, w, boundary_cost=c, min_size=min_size) for c in costs
         ]
+
+
+def _unpruned_partition(x: np.ndarray, w: np.ndarray, boundary_cost: float, min_size: int) -> list[int]:
+    """The search over every start at every end, as the stage did before pruning (the reference)."""
+    n = len(x)
+    if n < 2:
+        return []
+    min_size = max(1, min(min_size, n))
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    cwx = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x * w[:, None], axis=0)])
+    cwxx = np.concatenate([[0.0], np.cumsum(w * np.einsum("ij,ij->i", x, x))])
+    best = np.full(n + 1, np.inf)
+    best[0] = -boundary_cost
+    prev = np.zeros(n + 1, dtype=int)
+    for end in range(min_size, n + 1):
+        last = end - min_size + 1
+        starts = np.flatnonzero(np.isfinite(best[:last]))
+        sw = cw[end] - cw[:last]
+        sx = cwx[end] - cwx[:last]
+        cost = ((cwxx[end] - cwxx[:last]) - np.einsum("ij,ij->i", sx, sx) / np.where(sw > 0, sw, 1.0))[starts]
+        total = best[starts] + cost + boundary_cost
+        i = int(np.argmin(total))
+        best[end], prev[end] = total[i], starts[i]
+    cuts, end = [], n
+    while end > 0:
+        end = int(prev[end])
+        if end > 0:
+            cuts.append(end)
+    return sorted(cuts)
+
+
+@pytest.mark.parametrize("kind", ["noise", "blocks", "ties", "steps"])
+def test_pruned_search_gives_the_cuts_of_the_full_search(kind):
+    """Pruned starts are only those that lose by more than rounding: the same cuts, ties included."""
+    rng = np.random.default_rng({"noise": 1, "blocks": 2, "ties": 3, "steps": 4}[kind])
+    for _ in range(40):
+        n, d, min_size = int(rng.integers(2, 90)), int(rng.integers(1, 12)), int(rng.integers(1, 6))
+        if kind == "noise":
+            x = rng.normal(size=(n, d))
+        elif kind == "blocks":
+            x = np.repeat(rng.normal(size=(n // 8 + 1, d)), 8, axis=0)[:n] + 0.2 * rng.normal(size=(n, d))
+        elif kind == "ties":  # repeated rows and whole-number values: many equal costs
+            x = np.round(rng.normal(size=(n, d)))
+        else:
+            x = np.zeros((n, d))
+            x[:, 0] = np.arange(n) // 5
+        w = rng.uniform(0.5, 2.0, size=n) if kind != "ties" else np.ones(n)
+        costs = [float(rng.choice([0.0, 0.3, 2.0, 50.0])), float(rng.uniform(0.0, 10.0))]
+        want = [_unpruned_partition(x, w, c, min_size) for c in costs]
+        assert partitions(x, w, boundary_costs=costs, min_size=min_size) == want
+
+
+def test_segments_are_the_same_in_worker_processes(built):
+    st, themed = _statements(ROWS)
+    block = [0] * 6 + [1] * 6 + [2] * 2
+    vectors = np.eye(3)[block] + 0.01 * np.random.default_rng(0).normal(size=(len(block), 3))
+    params = SegmentsParams(min_statements=2, smoothing_window=0, centre=False, workers=2)
+    order = np.random.default_rng(1).permutation(len(st))
+    pooled = build_segments(st.iloc[order], vectors[order], themed, themes=THEMES, params=params)
+    for name in ("segments", "segment_themes", "statement_segments"):
+        pd.testing.assert_frame_equal(getattr(pooled, name), getattr(built, name))

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.contract import ROLES
+from pipeline.errors import InputError
 from pipeline.explore import (
     Processed,
     corpus_overview,
@@ -59,6 +60,13 @@ class ReportParams:
     # quotes per theme on a session page, best-scoring first (the quote bank holds the candidates)
     quotes_per_theme: int = 6
     figures: FiguresParams = field(default_factory=FiguresParams)
+    # processes that draw and render the session pages side by side (1: in the stage's process);
+    # the pages are the same bytes whatever the number
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 1:
+            raise InputError("params report", f"workers must be a whole number >= 1, not {self.workers!r}")
 
 
 def data_uri(png: bytes) -> str:
@@ -272,16 +280,26 @@ def render_index(p: Processed, figures: dict[str, bytes], interactive: list[str]
     )
 
 
-def session_pages(p: Processed, session_heatmaps: dict[str, bytes], params: ReportParams,
-                  env: jinja2.Environment | None = None) -> dict[str, bytes]:
-    """Every session's page by file name, in report id order."""
+def _page_renderer(p: Processed, params: ReportParams,
+                   env: jinja2.Environment | None = None) -> Callable[[str, bytes], bytes]:
+    """report_id, heatmap PNG -> that session's page; what spans the corpus is prepared once, here."""
     env = env or _environment()
     segments = segment_of(p)  # once for all pages: both span the whole corpus
     quotes = quotes_by_session(p)
     none = p.quote_bank.iloc[:0]
-    return {page_name(r): render_session(p, r, session_heatmaps[r], params, env, segments,
-                                         quotes.get(r, none)).encode("utf-8")
-            for r in sorted(p.sessions["report_id"])}
+
+    def page(report_id: str, heatmap_png: bytes) -> bytes:
+        return render_session(p, report_id, heatmap_png, params, env, segments,
+                              quotes.get(report_id, none)).encode("utf-8")
+
+    return page
+
+
+def session_pages(p: Processed, session_heatmaps: dict[str, bytes], params: ReportParams,
+                  env: jinja2.Environment | None = None) -> dict[str, bytes]:
+    """Every session's page by file name, in report id order."""
+    page = _page_renderer(p, params, env)
+    return {page_name(r): page(r, session_heatmaps[r]) for r in sorted(p.sessions["report_id"])}
 
 
 def build_report(p: Processed, figures: dict[str, bytes], session_heatmaps: dict[str, bytes],
@@ -311,17 +329,27 @@ def render_report(p: Processed, model: Any, vectors: np.ndarray, row_of: dict[st
     background process, see `pipeline.report.background`); it is called last.
     """
     from pipeline.figures import interactive_figures, session_heatmap, static_figures
+    from pipeline.forkpool import forked_map
 
     start = time.perf_counter()
-    static = static_figures(p, params.figures)
-    figures_done = time.perf_counter()
-    heatmaps = {r: session_heatmap(p, r, params.figures) for r in sorted(p.sessions["report_id"])}
-    pages = session_pages(p, heatmaps, params)
+    ids = sorted(p.sessions["report_id"])
+    page = _page_renderer(p, params)
+
+    def one_session(report_id: str) -> bytes:  # its heatmap and page; in a forked worker with workers > 1
+        return page(report_id, session_heatmap(p, report_id, params.figures))
+
+    # the sessions are independent: their pages are drawn by the workers while this process draws the
+    # corpus figures; the pages come back in report id order, the same bytes whatever the number of workers
+    with forked_map(one_session, ids, params.workers, what="session pages") as drawn:
+        static = static_figures(p, params.figures)
+        figures_done = time.perf_counter()
+        pages = dict(zip([page_name(r) for r in ids], drawn(), strict=True))
     pages_done = time.perf_counter()
     charts = interactive() if interactive is not None else interactive_figures(model, p, vectors, row_of,
                                                                                params.figures)
     charts_done = time.perf_counter()
-    log.info("report: corpus figures %.1f s, %d session page(s) %.1f s, interactive charts %s %.1f s",
-             figures_done - start, len(pages), pages_done - figures_done,
-             "waited for" if interactive is not None else "drawn in", charts_done - pages_done)
-    return build_report(p, static, heatmaps, charts, params, pages)
+    log.info("report: corpus figures %.1f s, %d session page(s) done at %.1f s (%d process(es)), "
+             "interactive charts %s %.1f s", figures_done - start, len(pages), pages_done - start,
+             min(params.workers, len(pages)) or 1, "waited for" if interactive is not None else "drawn in",
+             charts_done - pages_done)
+    return build_report(p, static, {}, charts, params, pages)

@@ -32,7 +32,11 @@ def smooth(vectors: np.ndarray, window: int) -> np.ndarray:
     if window <= 0 or len(vectors) < 2:
         return vectors
     n = len(vectors)
-    prefix = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+    prefix = np.zeros((n + 1, vectors.shape[1]))
+    if vectors.dtype == np.float64:
+        np.cumsum(vectors, axis=0, out=prefix[1:])  # the running sums written in place (no stacked copy)
+    else:
+        prefix[1:] = np.cumsum(vectors, axis=0)  # summed in their own type, as before
     lo = np.clip(np.arange(n) - window, 0, n)
     hi = np.clip(np.arange(n) + window + 1, 0, n)
     out = (prefix[hi] - prefix[lo]) / (hi - lo)[:, None]
@@ -83,24 +87,38 @@ def partitions(
     cwxx = np.concatenate([[0.0], np.cumsum(w * np.einsum("ij,ij->i", x, x))])
 
     k = len(boundary_costs)
+    costs = np.asarray(boundary_costs, dtype=np.float64)
     best = np.full((k, n + 1), np.inf)
-    best[:, 0] = [-c for c in boundary_costs]  # the first segment pays no boundary
+    best[:, 0] = -costs  # the first segment pays no boundary
     prev = np.zeros((k, n + 1), dtype=int)
+    # Pruning (PELT, Killick et al. 2012): once a start s does worse at an end t than t's own best,
+    # best[s] + cost(s, t) > best[t], it does worse than starting at t at every later end T too
+    # (the scatter of s..T is at least that of s..t plus t..T), so it is dropped for each T >= t +
+    # min_size (a last segment from t needs that length). `margin` is far above the rounding error
+    # of the costs, so a dropped start is one that would have lost by more than rounding: the cuts
+    # are exactly those of the full search, ties included (the kept starts stay in order).
+    margin = 1e-9 * (n + x.shape[1]) * (cwxx[-1] + n * float(np.abs(costs).max(initial=0.0)) + 1.0)
+    dropped_at = np.full((k, n + 1), n + 1)  # first end at which a start no longer competes, per cost
     for end in range(min_size, n + 1):
         last = end - min_size + 1
         # which starts are reachable does not depend on the boundary cost: one filter for all
-        starts = np.flatnonzero(np.isfinite(best[0, :last]))
+        live = np.isfinite(best[0, :last]) & (dropped_at[:, :last] > end).any(axis=0)
+        starts = np.flatnonzero(live)
         if len(starts) == 0:
             continue
-        # every start's cost from slices (no gathered copy of the prefix rows), then the reachable ones;
-        # each row's cost is computed on its own, so it is the same number either way
-        sw = cw[end] - cw[:last]
-        sx = cwx[end] - cwx[:last]
-        cost = ((cwxx[end] - cwxx[:last]) - np.einsum("ij,ij->i", sx, sx) / np.where(sw > 0, sw, 1.0))[starts]
-        for j, boundary_cost in enumerate(boundary_costs):
-            total = best[j, starts] + cost + boundary_cost
+        # each row's cost is computed on its own (the same number as over all starts at once)
+        sw = cw[end] - cw[starts]
+        sx = cwx[end] - cwx[starts]
+        cost = (cwxx[end] - cwxx[starts]) - np.einsum("ij,ij->i", sx, sx) / np.where(sw > 0, sw, 1.0)
+        for j in range(k):
+            mine = dropped_at[j, starts] > end
+            at, c = starts[mine], cost[mine]
+            reach = best[j, at] + c
+            total = reach + costs[j]
             i = int(np.argmin(total))  # first minimum: the earliest cut wins ties
-            best[j, end], prev[j, end] = total[i], starts[i]
+            best[j, end], prev[j, end] = total[i], at[i]
+            lost = at[reach > best[j, end] + margin]
+            dropped_at[j, lost] = np.minimum(dropped_at[j, lost], end + min_size)
     return [_cuts(prev[j], n) for j in range(k)]
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import ContractError
+from pipeline.forkpool import fork_map
 from pipeline.segments.labels import name_words, segment_labels
 from pipeline.segments.params import SegmentsParams
 from pipeline.segments.sequence import segment_sequence
@@ -87,12 +88,17 @@ def build_segments(
     st = st.merge(statement_themes[["statement_id", "theme"]], on="statement_id", how="left", validate="one_to_one")
     st = label_unattributed(st)
 
+    reports = list(st.groupby("report_id", sort=True).indices.values())
+    row_of, texts, speakers = st["_row"].to_numpy(), st["text"].astype(str).tolist(), st["speaker"].tolist()
+
+    def one_report(idx: np.ndarray) -> np.ndarray:  # in a forked worker with params.workers > 1
+        return segment_sequence(vectors[row_of[idx]], [texts[i] for i in idx], params,
+                                speakers=[speakers[i] for i in idx])
+
     segment_no = np.zeros(len(st), dtype=int)
-    for _, idx in st.groupby("report_id", sort=True).indices.items():
-        rows = st.loc[idx, "_row"].to_numpy()
-        segment_no[idx] = segment_sequence(
-            vectors[rows], st.loc[idx, "text"].astype(str).tolist(), params, speakers=st.loc[idx, "speaker"].tolist()
-        )
+    # the reports are independent: each is cut alone, in any process, and comes back in report order
+    for idx, labels in zip(reports, fork_map(one_report, reports, params.workers, what="reports"), strict=True):
+        segment_no[idx] = labels
     st["segment"] = segment_no
 
     records, documents = [], []

@@ -36,13 +36,15 @@ class SegmentsParams:
     label_skip_speaker_names: bool = True
     # further words no label names: the courtesies and forms of address of meetings
     label_skip_words: tuple[str, ...] = ()
+    # processes that cut reports side by side (1: in the stage's process); output identical either way
+    workers: int = 1
 
     def __post_init__(self) -> None:
         for name in ("penalty", "change_test"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"segments.{name} must be a number >= 0, got {value!r}")
-        for name in ("min_statements", "label_words", "label_ngram_max", "shuffles"):
+        for name in ("min_statements", "label_words", "label_ngram_max", "shuffles", "workers"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"segments.{name} must be a whole number >= 1, got {value!r}")
