@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -35,6 +37,21 @@ _JOB: tuple[Callable[[object], object], Sequence[object]] | None = None
 def can_fork() -> bool:
     """True when worker processes may be forked here."""
     return not os.environ.get(NO_FORK_ENV) and "fork" in mp.get_all_start_methods()
+
+
+def exit_with_parent(parent: int) -> None:
+    """In a worker: end it once its parent `parent` is gone.
+
+    A stage killed mid-run (SIGKILL, out of memory) cannot shut its pool down, and a
+    worker waiting for work would wait forever. A daemon thread polls the parent's pid.
+    """
+    threading.Thread(target=_poll_parent, args=(parent,), daemon=True).start()
+
+
+def _poll_parent(parent: int, poll_s: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(poll_s)
+    os._exit(1)
 
 
 def _run(index: int) -> object:  # runs in a worker
@@ -65,7 +82,8 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], workers: int, *, what: 
     log.info("%d %s in %d processes", len(items), what, workers)
     _JOB = (fn, items)  # type: ignore[assignment]
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+                                 initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_run, i) for i in range(len(items))]  # every worker forks here
             yield lambda: [f.result() for f in futures]  # type: ignore[misc]
             for f in futures:

@@ -50,3 +50,33 @@ def test_the_parent_works_while_the_workers_map():
         meanwhile = sum(range(10))
         assert results() == [2, 3, 4]
     assert meanwhile == 45
+
+
+def test_forked_workers_end_when_their_parent_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    script = tmp_path / "stage.py"
+    script.write_text(
+        "import time\n"
+        "from pipeline.forkpool import fork_map\n"
+        "fork_map(lambda x: time.sleep(600), list(range(4)), 2, what='sleepers')\n"
+    )
+    stage = subprocess.Popen([sys.executable, str(script)])
+    try:
+        deadline, workers = time.time() + 60, []
+        while time.time() < deadline and len(workers) < 2:
+            time.sleep(0.3)
+            workers = [c for c in psutil.Process(stage.pid).children() if c.pid != stage.pid]
+        assert len(workers) >= 2, "the workers did not start"
+    finally:
+        stage.send_signal(signal.SIGKILL)
+        stage.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    for p in alive:
+        p.kill()
+    assert not alive, f"{len(alive)} worker(s) outlived their killed parent"

@@ -16,14 +16,13 @@ import itertools
 import logging
 import os
 import sys
-import threading
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from pipeline.codebook import Codebook
+from pipeline.forkpool import exit_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -118,18 +117,11 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(model: str, keep: frozenset[str], parent: int) -> None:
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    exit_with_parent(parent)
     # a worker runs spaCy's tagger alone, on numpy: thinc would import torch only because it
     # is installed (0.2 GB more per worker, for nothing). A None entry makes that import fail.
     sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     _WORKER["nlp"], _WORKER["keep"] = load_lemmatiser(model), keep
-
-
-def _exit_with_parent(parent: int, poll_s: float = 1.0) -> None:
-    """End this worker once its parent is gone (a stage killed mid-run would leave it waiting for work)."""
-    while os.getppid() == parent:
-        time.sleep(poll_s)
-    os._exit(1)
 
 
 def _worker_lemmas(texts: list[str]) -> list[frozenset[str]]:
