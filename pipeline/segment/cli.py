@@ -7,10 +7,8 @@ writes. A bad report stops the stage with one line naming the file
 
 from __future__ import annotations
 
+import functools
 import logging
-import multiprocessing as mp
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +18,7 @@ from pipeline.cli_support import one_line_errors
 from pipeline.contract import DROPPED_LINES, INGEST_ERRORS, SESSIONS, SPEAKERS, STATEMENTS, validate
 from pipeline.corrections.hooks import apply_speaker_rules
 from pipeline.errors import InputError
+from pipeline.forkpool import fork_map
 from pipeline.params import load_section
 from pipeline.segment.segmenter import SegmentedReport, SegmentParams, segment_report
 from pipeline.tableio import write_table
@@ -61,32 +60,19 @@ def segment_folder(raw: Path, params: SegmentParams, nlp: object) -> tuple[list[
     return results, pd.DataFrame(errors, columns=INGEST_ERRORS.column_names)
 
 
-# What a forked worker segments with: set in the parent before the fork, inherited (never pickled).
-_WORKER_STATE: tuple[SegmentParams, object] | None = None
-
-
-def _segment_one(path: Path) -> tuple[SegmentedReport | None, str]:
+def _segment_one(path: Path, params: SegmentParams, nlp: object) -> tuple[SegmentedReport | None, str]:
     """One report's result, or None and the problem (an InputError does not survive pickling)."""
     from pipeline.segment.readers import read_report
 
-    assert _WORKER_STATE is not None
-    params, nlp = _WORKER_STATE
     try:
         return segment_report(path.stem, read_report(path), nlp=nlp, params=params), ""
     except InputError as exc:
         return None, exc.problem
 
 
-def _segment_all(paths: list[Path], params: SegmentParams, nlp: object) -> Iterator[tuple[SegmentedReport | None, str]]:
-    global _WORKER_STATE
-    _WORKER_STATE = (params, nlp)
-    workers = min(params.workers, len(paths))
-    if workers <= 1 or "fork" not in mp.get_all_start_methods():
-        yield from map(_segment_one, paths)
-        return
-    log.info("segment: %d reports in %d processes", len(paths), workers)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-        yield from pool.map(_segment_one, paths)
+def _segment_all(paths: list[Path], params: SegmentParams, nlp: object) -> list[tuple[SegmentedReport | None, str]]:
+    """Each report's result in report order, in `params.workers` forked processes (each inherits `nlp`)."""
+    return fork_map(functools.partial(_segment_one, params=params, nlp=nlp), paths, params.workers, what="reports")
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
