@@ -13,9 +13,10 @@ second user, "analyst (corrections file)".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,20 +65,6 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
 _SubElement = etree.SubElement
 _SELECTION, _DESCRIPTION, _CODING, _CODE_REF = _e("PlainTextSelection"), _e("Description"), _e("Coding"), _e("CodeRef")
 _NO_ROWS = np.empty(0, dtype=np.intp)
-
-
-class _Cached:
-    """A GUID function remembered per key: a speaker or theme is coded thousands of times."""
-
-    def __init__(self, fn: Callable[[str], str]) -> None:
-        self._fn = fn
-        self._seen: dict[str, str] = {}
-
-    def __call__(self, key: str) -> str:
-        found = self._seen.get(key)
-        if found is None:
-            found = self._seen[key] = self._fn(key)
-        return found
 
 
 class _SeqOrder:
@@ -172,8 +159,8 @@ def build_project(
     sources_el = etree.Element(_e("Sources"))
     files: dict[str, bytes] = {}
     by_report = statements.groupby(statements["report_id"].astype(str), sort=True).indices
-    speaker_code = _Cached(speaker_guid)
-    theme_code = _Cached(theme_guid)
+    # a speaker or theme is coded thousands of times: each GUID computed once
+    speaker_code, theme_code = functools.cache(speaker_guid), functools.cache(theme_guid)
     for report in sorted(reports, key=lambda r: r.report_id):
         text, spans = source_text(report.lines)
         sguid = source_guid(report.report_id)
@@ -231,7 +218,7 @@ def _cases(root: etree._Element, speakers: pd.DataFrame, sessions: pd.DataFrame,
     by_person = statements.groupby([statements["report_id"].astype(str), statements["speaker"].astype(str)]).indices
     ids, seq = statements["statement_id"].astype(str).tolist(), _SeqOrder(statements)
     variable_refs = {var: guid("variable", var) for var, _ in VARIABLES}
-    speaker_code, source_code = _Cached(speaker_guid), _Cached(source_guid)
+    speaker_code, source_code = functools.cache(speaker_guid), functools.cache(source_guid)
     tags = {tag: _e(tag) for tag in ("Case", "CodeRef", "VariableValue", "VariableRef", "DateValue", "TextValue",
                                      "SourceRef", "SelectionRef")}
     for row in speakers.sort_values(["report_id", "speaker"]).itertuples(index=False):

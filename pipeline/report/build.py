@@ -302,16 +302,13 @@ def session_pages(p: Processed, session_heatmaps: dict[str, bytes], params: Repo
     return {page_name(r): page(r, session_heatmaps[r]) for r in sorted(p.sessions["report_id"])}
 
 
-def build_report(p: Processed, figures: dict[str, bytes], session_heatmaps: dict[str, bytes],
-                 interactive: dict[str, str], params: ReportParams,
-                 pages: dict[str, bytes] | None = None) -> dict[str, bytes]:
-    """Every file of the report folder by relative path: index.html, session pages, charts, PNGs.
-
-    `pages` are the session pages when already rendered (`session_pages`).
-    """
+def build_report(p: Processed, figures: dict[str, bytes], interactive: dict[str, str], params: ReportParams,
+                 pages: dict[str, bytes]) -> dict[str, bytes]:
+    """Every file of the report folder by relative path: index.html, the session `pages` (rendered
+    already, `session_pages`), charts, PNGs."""
     env = _environment()
     files: dict[str, bytes] = {"index.html": render_index(p, figures, sorted(interactive), params, env).encode("utf-8")}
-    files.update(pages if pages is not None else session_pages(p, session_heatmaps, params, env))
+    files.update(pages)
     for name, html in interactive.items():
         files[f"{name}.html"] = html.encode("utf-8")
     for name, png in figures.items():
@@ -352,4 +349,4 @@ def render_report(p: Processed, model: Any, vectors: np.ndarray, row_of: dict[st
              "interactive charts %s %.1f s", figures_done - start, len(pages), pages_done - start,
              min(params.workers, len(pages)) or 1, "waited for" if interactive is not None else "drawn in",
              charts_done - pages_done)
-    return build_report(p, static, {}, charts, params, pages)
+    return build_report(p, static, charts, params, pages)

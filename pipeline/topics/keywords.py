@@ -53,7 +53,7 @@ def content_lemmas(nlp, texts: Iterable[str], keep: frozenset[str] | None = None
     radii = context_radii(nlp)
     tokenised = enumerate(nlp.tokenizer.pipe(texts, batch_size=1024))
     # CHUNK texts at a time; a chunk without any hit is skipped, not the end of the input
-    for start in range(0, len(texts), CHUNK):
+    for _ in range(0, len(texts), CHUNK):
         chunk = [(i, doc, hits) for i, doc in itertools.islice(tokenised, CHUNK)
                  if (hits := [t.i for t in doc if t.lower_ in forms])]
         if not chunk:
