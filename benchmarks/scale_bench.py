@@ -82,11 +82,14 @@ def stage_argv(cmd: list[str]) -> list[str]:
     return [sys.executable, *cmd[1:]] if cmd and cmd[0] == "python" else cmd
 
 
-def run_stages(project: Path) -> dict[str, dict[str, float]]:
+def run_stages(project: Path, only: frozenset[str] = frozenset()) -> dict[str, dict[str, float]]:
+    """Every stage of the project's dvc.yaml in order (or those in `only`), each measured."""
     from pipeline.stages import read_stages
 
     out: dict[str, dict[str, float]] = {}
     for stage in read_stages(project / "dvc.yaml"):
+        if only and stage.name not in only:
+            continue
         for path in stage.outs:  # as dvc does: outputs are removed before the stage runs
             target = project / path
             if target.is_dir():
@@ -161,6 +164,26 @@ def incremental_only(project: Path, added: list, cold_json: Path, target: Path) 
     log.info("-> %s", target)
 
 
+def _totals(result: dict) -> None:
+    stages = result["stages"]
+    result["total_wall_s"] = round(sum(s["wall_s"] for s in stages.values()), 1)
+    result["peak_rss_mb"] = max(s["peak_rss_mb"] for s in stages.values())
+
+
+def resume(project: Path, only: frozenset[str], target: Path) -> None:
+    """Run `only` on a kept project and add them to its JSON, with this part's calibration and load."""
+    result = json.loads(target.read_text(encoding="utf-8"))
+    part = {"stages": sorted(only), "loadavg_start": loadavg(), "calibration_s_before": calibrate(),
+            "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    result["stages"].update(run_stages(project, only))
+    part["calibration_s_after"], part["loadavg_end"] = calibrate(), loadavg()
+    result.setdefault("parts", []).append(part)
+    result["calibration_s_after"], result["loadavg_end"] = part["calibration_s_after"], part["loadavg_end"]
+    _totals(result)
+    target.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log.info("total so far %.1f s, peak %.0f MB -> %s", result["total_wall_s"], result["peak_rss_mb"], target)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--statements", type=int, required=True, help="number of distinct statements (N)")
@@ -170,6 +193,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", type=Path, default=None, help="build the project here and keep it")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results", help="folder for the JSON results")
     parser.add_argument("--note", default="", help="free text saved with the results (e.g. what else ran)")
+    parser.add_argument("--stages", default="",
+                        help="comma-separated stages to run (default: all); with --resume, the next ones")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --keep: the project and its JSON exist from a run with --stages; run the "
+                             "given stages on it and add them to the JSON (a long run in parts)")
     parser.add_argument("--reuse", action="store_true",
                         help="with --keep and --incremental: the cold run in --keep is done (its JSON in --out); "
                              "only add the new statements and rerun")
@@ -177,6 +205,12 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     n, n_new = args.statements, int(round(args.statements * args.incremental))
+    only = frozenset(x.strip() for x in args.stages.split(",") if x.strip())
+    if args.resume:
+        if args.keep is None or not only:
+            raise SystemExit("error: --resume needs --keep DIR and --stages")
+        resume(args.keep, only, args.out / f"scale_{n}.json")
+        return
     rows = distinct_statements(n + n_new, args.shared)
     if len(rows) < n + n_new:
         raise SystemExit(f"error: only {len(rows)} distinct statements could be built")
@@ -203,12 +237,14 @@ def main(argv: list[str] | None = None) -> None:
     }
     result["calibration_s_before"] = calibrate()
     log.info("scale_bench: %d statements in %d reports (%s)", n, -(-n // args.per_report), project)
-    stages = run_stages(project)
+    stages = run_stages(project, only)
     with open(project / "data" / "processed" / "statements.csv", encoding="utf-8") as fh:
         result["statements_segmented"] = sum(1 for _ in fh) - 1
     result["stages"] = stages
-    result["total_wall_s"] = round(sum(s["wall_s"] for s in stages.values()), 1)
-    result["peak_rss_mb"] = max(s["peak_rss_mb"] for s in stages.values())
+    _totals(result)
+    if only:
+        result["parts"] = [{"stages": sorted(stages), "calibration_s_before": result["calibration_s_before"],
+                            "loadavg_start": result["loadavg_start"]}]
     if n_new:
         write_transcripts(rows[n:], project / "data" / "raw", n_new, prefix="zz_added")
         log.info("incremental: +%d statements", n_new)

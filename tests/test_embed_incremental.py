@@ -78,3 +78,18 @@ def test_a_truncated_shard_is_set_aside_and_the_same_vectors_come_back(embed_enc
     assert report.encoded == 3
     np.testing.assert_array_equal(again, first)
     assert shard.name in caplog.text and shard.with_name(shard.name + ".damaged").exists()
+
+
+def test_steps_give_the_same_vectors_and_one_shard_each(embed_encoder, tmp_path, monkeypatch):
+    import pipeline.embed.incremental as incremental
+
+    params = EmbedParams()
+    texts = TEXTS + ["A new statement on care work.", "Housing cooperatives in the city."]
+    whole, _ = embed_with_cache(texts, embed_encoder, params, cache_for(embed_encoder, params, tmp_path / "whole"))
+    monkeypatch.setattr(incremental, "ENCODE_STEP", 2)
+    stepped, report = embed_with_cache(texts + texts[:1], embed_encoder, params,
+                                       cache_for(embed_encoder, params, tmp_path / "steps"))
+    assert report.encoded == 5
+    np.testing.assert_array_equal(stepped[:5], whole)
+    np.testing.assert_array_equal(stepped[5], whole[0])
+    assert len(list((tmp_path / "steps").rglob("shard-*.npz"))) == 3

@@ -1,4 +1,4 @@
-"""Large corpora: UMAP/HDBSCAN fitted on a seeded sample, the rest assigned by nearest centroid.
+"""Large corpora: UMAP/HDBSCAN fitted on a seeded sample, the rest assigned by their nearest sample rows.
 
 Fixtures are small (the rule is the same at 200 statements and at a million);
 the threshold is lowered to make the sample path run. Agreement with a full fit
@@ -68,3 +68,44 @@ def test_neighbour_vote_takes_the_majority_of_the_nearest_sample_rows():
     labels = np.array([3, 3, OUTLIER, 5])
     assert neighbour_vote(X, sample, labels, k=2, chunk=3).tolist() == [3, 3, OUTLIER, OUTLIER]  # tie: smallest id
     assert neighbour_vote(X, sample, labels, k=1, chunk=1).tolist() == [3, 3, OUTLIER, 5]
+
+
+def test_neighbour_vote_through_a_nearest_neighbour_index_agrees_with_the_exact_vote():
+    from pynndescent import NNDescent
+
+    from pipeline.topics.model import neighbour_vote
+
+    # overlapping groups, as sentence vectors are (the index's graph is connected)
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((4, 16))
+    sample_labels = np.repeat([0, 1, 2, OUTLIER], 300)
+    sample = (centres[np.repeat(np.arange(4), 300)] + 0.8 * rng.standard_normal((1200, 16))).astype(np.float32)
+    X = (centres[np.repeat(np.arange(4), 100)] + 0.8 * rng.standard_normal((400, 16))).astype(np.float32)
+    index = NNDescent(sample, metric="cosine", n_neighbors=15, random_state=0, n_jobs=1)
+    exact = neighbour_vote(X, sample, sample_labels, k=15, chunk=64)
+    approximate = neighbour_vote(X, sample, sample_labels, k=15, chunk=64, index=index, epsilon=0.3)
+    assert np.mean(exact == np.repeat([0, 1, 2, OUTLIER], 100)) >= 0.9
+    assert np.mean(approximate == exact) >= 0.97
+    again = neighbour_vote(X, sample, sample_labels, k=15, chunk=64, index=index, epsilon=0.3)
+    assert again.tolist() == approximate.tolist()
+
+
+def test_the_exact_vote_works_in_blocks_whatever_the_chunk(monkeypatch):
+    import pipeline.topics.model as model
+
+    rng = np.random.default_rng(1)
+    sample, X = rng.standard_normal((50, 8)), rng.standard_normal((40, 8))
+    labels = rng.integers(-1, 4, size=50)
+    whole = model.neighbour_vote(X, sample, labels, k=5, chunk=1000)
+    monkeypatch.setattr(model, "_SIMILARITY_BUDGET", 50 * 3)  # three rows at a time
+    assert model.neighbour_vote(X, sample, labels, k=5, chunk=1000).tolist() == whole.tolist()
+
+
+def test_float32_unit_rows_in_blocks_equal_the_float64_ones_rounded():
+    from pipeline.topics.themes import normalise_rows, unit_rows_float32
+
+    X = np.random.default_rng(2).standard_normal((23, 6)).astype(np.float32)
+    X[4] = 0
+    got = unit_rows_float32(X, 5)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, normalise_rows(X).astype(np.float32))

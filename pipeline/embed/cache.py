@@ -7,9 +7,10 @@ which is not a DVC output, so `dvc repro` leaves it alone).
 
 Layout: `<root>/<namespace>/shard-<hash>.npz`, where the namespace hashes the
 model's content fingerprint with the settings that change vectors, and each
-shard holds `keys` (sha256 of each text, hex) and `vectors` (float32). A run
-adds at most one shard, written to a temporary file and renamed into place, so
-a crash or a parallel run never leaves a half-written shard; shards are merged
+shard holds `keys` (sha256 of each text, hex) and `vectors` (float32). Each
+`store` adds at most one shard (the embed stage stores one per step of encoded
+texts), written to a temporary file and renamed into place, so a crash or a
+parallel run never leaves a half-written shard; shards are merged
 once there are many. Deleting the folder is always safe: the next run encodes
 everything again, to the same values. A shard that cannot be read (truncated
 by a full disk, a partial copy or a sync) is set aside as

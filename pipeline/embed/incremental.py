@@ -21,6 +21,14 @@ from pipeline.embed.settings import EmbedParams
 
 log = logging.getLogger(__name__)
 
+# Distinct texts encoded, and stored in the cache as one shard, per step. A step's word pieces,
+# windows and intermediate vectors are what the stage holds beyond the finished vectors, so its
+# memory no longer grows with the corpus by several copies of every vector (a million statements
+# held about four). A text's vector does not depend on the other texts encoded with it (see
+# encode.py), so the vectors are the same bits whatever the step; a run stopped halfway keeps
+# the steps it finished in the cache.
+ENCODE_STEP = 65536
+
 
 @dataclass(frozen=True)
 class EmbedReport:
@@ -60,26 +68,30 @@ def embed_with_cache(
     truncated: tuple[str, ...] = ()
     if missing and params.long_text.strategy == "truncate":
         truncated = tuple(missing[i] for i in find_long_texts(missing, encoder))
-    if missing and params.engine == "dask":
-        from pipeline.embed.distributed import encode_on_cluster
-
-        fresh = encode_on_cluster(missing, params)
+    for start in range(0, len(missing), ENCODE_STEP):
+        step = missing[start : start + ENCODE_STEP]
+        fresh = _encode(step, encoder, params, show_progress_bar)
         if cache is not None:
-            cache.store(missing, fresh)
-        found.update(zip(missing, fresh))
-    elif missing:
-        fresh = embed_texts(missing, encoder, **params.encoding_options(), show_progress_bar=show_progress_bar)
-        if cache is not None:
-            cache.store(missing, fresh)
-        found.update(zip(missing, fresh))
+            cache.store(step, fresh)
+        found.update(zip(step, fresh))
     report = EmbedReport(
         texts=len(texts), distinct=len(distinct), cached=len(distinct) - len(missing), encoded=len(missing),
         truncated=truncated,
     )
     log.debug("%d text(s): %d encoded, %d read from the cache", report.distinct, report.encoded, report.cached)
-    if not texts:
-        return np.zeros((0, encoder.dimension), dtype=np.float32), report
-    return np.stack([found[t] for t in texts]).astype(np.float32, copy=False), report
+    vectors = np.empty((len(texts), encoder.dimension), dtype=np.float32)
+    for i, text in enumerate(texts):
+        vectors[i] = found[text]
+    return vectors, report
+
+
+def _encode(texts: list[str], encoder: Encoder, params: EmbedParams, show_progress_bar: bool) -> np.ndarray:
+    """Vectors of `texts` on the configured engine (the same values on either)."""
+    if params.engine == "dask":
+        from pipeline.embed.distributed import encode_on_cluster
+
+        return encode_on_cluster(texts, params)
+    return embed_texts(texts, encoder, **params.encoding_options(), show_progress_bar=show_progress_bar)
 
 
 def embed_arbitrary_texts(

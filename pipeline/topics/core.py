@@ -22,7 +22,7 @@ from pipeline.topics.keywords import (
     pooled_content_lemmas,
     theme_vocabularies,
 )
-from pipeline.topics.model import fit_topics, topic_label, topic_words
+from pipeline.topics.model import fit_topics, is_large, topic_label, topic_words
 from pipeline.topics.params import TopicsParams
 from pipeline.topics.themes import (
     assign_themes,
@@ -30,6 +30,7 @@ from pipeline.topics.themes import (
     fit_theme_scorer,
     normalise_rows,
     smooth_by_topic,
+    unit_rows_float32,
     topic_themes,
 )
 
@@ -57,7 +58,11 @@ def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, par
     """
     texts, labels = codebook_training_set(codebook)
     scorer = fit_theme_scorer(codebook, encode(texts), labels, params.themes, params.seed)
-    scores = scorer.scores(embeddings)
+    if is_large(params, len(embeddings)):
+        step = max(1, params.large_corpus.chunk)  # bounded: the scorer works in float64
+        scores = np.vstack([scorer.scores(embeddings[k : k + step]) for k in range(0, len(embeddings), step)])
+    else:
+        scores = scorer.scores(embeddings)
     weight = params.themes.keyword_weight
     if docs is None or weight <= 0 or len(scores) == 0:
         return scores
@@ -91,7 +96,11 @@ def assign_topics_and_themes(
     statements = statements.reset_index(drop=True)
     if len(statements) == 0:
         return _empty_result()
-    embeddings = normalise_rows(embeddings)
+    if is_large(params, len(embeddings)):
+        # float32 unit rows, made a block at a time: a float64 copy is 3 GB at a million statements
+        embeddings = unit_rows_float32(embeddings, params.large_corpus.chunk)
+    else:
+        embeddings = normalise_rows(embeddings)
     docs = [str(t) for t in statements["text"]]
 
     raw_scores = theme_scores(codebook, embeddings, encode, params, docs)

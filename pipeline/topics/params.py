@@ -59,11 +59,14 @@ class LargeCorpusParams:
     # above this many statements UMAP and HDBSCAN are fitted on a seeded sample of this size and every
     # other statement joins the sample topic whose centroid is nearest (cosine >= outlier_threshold);
     # 0 = always fit on every statement. Below it nothing changes.
-    fit_sample: int = 0
+    fit_sample: int = 100000
     # the vectorizer's min_df above fit_sample statements (rare words and bigrams dropped from c-TF-IDF)
     min_df: int = 1
     # statements per chunk when assigning statements to topics (bounds memory)
     chunk: int = 50000
+    # how widely the sample's nearest-neighbour index is searched when assigning the other statements
+    # (pynndescent's epsilon; larger finds more of the exact neighbours, more slowly)
+    search_epsilon: float = 0.3
 
 
 @dataclass(frozen=True)

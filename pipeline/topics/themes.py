@@ -37,6 +37,14 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms == 0, 1.0, norms)
 
 
+def unit_rows_float32(vectors: np.ndarray, step: int) -> np.ndarray:
+    """`normalise_rows` in float32, `step` rows at a time (no float64 copy of the whole matrix)."""
+    out = np.empty(np.shape(vectors), dtype=np.float32)
+    for k in range(0, len(out), max(1, step)):
+        out[k : k + step] = normalise_rows(vectors[k : k + step])
+    return out
+
+
 def codebook_training_set(codebook: Codebook) -> tuple[list[str], np.ndarray]:
     """Every text of the codebook with the index of its theme."""
     texts: list[str] = []
