@@ -125,9 +125,10 @@ def plot(runs: list[dict], png: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
-    exps = exponents(runs)
+    exps = exponents([r for r in runs if "parts" not in r])
     for s in [*ORDER, "total"]:
-        have = [r for r in runs if s == "total" or s in r["stages"]]
+        # the total only where every stage ran (a run in parts may hold some stages only)
+        have = [r for r in runs if (s in r["stages"] if s != "total" else len(r["stages"]) == len(ORDER))]
         if not have:
             continue
         x = [r["statements"] for r in have]
@@ -159,10 +160,14 @@ def main(argv: list[str] | None = None) -> None:
     if not runs:
         raise SystemExit(f"error: {args.results}: no scale_<N>.json (run python -m benchmarks.scale_bench first)")
     print(table(runs))
+    # exponents and projections from runs made in one sitting; a run in parts (--stages/--resume,
+    # e.g. the million, under other work) is in the table and the plot, not in the fits
+    whole = [r for r in runs if "parts" not in r]
     print()
-    print("growth exponents b (time ~ N^b): " + ", ".join(f"{k} {v:.2f}" for k, v in exponents(runs).items() if v is not None))
+    print("growth exponents b (time ~ N^b), runs in one sitting: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in exponents(whole).items() if v is not None))
     print()
-    print(projections(runs))
+    print(projections(whole))
     incr = incremental_rows(args.results)
     if incr:
         print()

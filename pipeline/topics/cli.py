@@ -31,6 +31,9 @@ def command(
     corrections_report: Path | None = typer.Option(None, "--corrections-report", help="output: what became of every rule"),
 ) -> None:
     """Cluster statements into topics and name them by the codebook's themes."""
+    from pipeline.memory import fix_mmap_threshold
+
+    fix_mmap_threshold()  # large temporaries go back to the system when freed (pipeline/memory.py)
     from pipeline.codebook import load_codebook
     from pipeline.contract import STATEMENT_THEMES, STATEMENTS, TOPICS
     from pipeline.embed.reuse import embed_stage_encoder

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.memory import release_freed_memory
 from pipeline.topics.params import TopicsParams
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,7 @@ class GuardedClusterer:
             low_memory=n >= u.low_memory_from,
             **({"target_metric": "categorical", "target_weight": u.guide_weight} if guide is not None else {}),
         )
+        release_freed_memory()  # what the steps before freed is not carried into UMAP's peak
         reduced = reducer.fit_transform(X, y=guide)
         if not keep:
             del reducer  # its graph and index are not needed for HDBSCAN
