@@ -109,3 +109,6 @@ def test_float32_unit_rows_in_blocks_equal_the_float64_ones_rounded():
     got = unit_rows_float32(X, 5)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, normalise_rows(X).astype(np.float32))
+    unit = np.delete(got, 4, axis=0)
+    assert unit_rows_float32(unit, 5) is unit  # already unit length: no copy
+    assert unit_rows_float32(got, 5) is not got  # a zero row is not unit length: normalised (stays zero)

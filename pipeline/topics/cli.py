@@ -13,6 +13,9 @@ from pipeline.topics.store import LABELS_FILE, save_model  # noqa: F401  (LABELS
 
 log = logging.getLogger(__name__)
 
+# the statements' columns the correction rules match on, beside the core's (STATEMENT_COLUMNS)
+RULE_COLUMNS = ("line_start", "corrected_by")
+
 @one_line_errors
 def command(
     statements: Path = typer.Option(..., "--statements", help="statements.csv (segment stage)"),
@@ -41,13 +44,15 @@ def command(
     from pipeline.embed.store import load_embeddings
     from pipeline.params import load_section
     from pipeline.tableio import read_table, write_table
-    from pipeline.topics.core import assign_topics_and_themes
+    from pipeline.topics.core import STATEMENT_COLUMNS, assign_topics_and_themes
     from pipeline.topics.model import order_free_backend
     from pipeline.topics.params import TopicsParams
 
     p = load_section(params, "topics", TopicsParams)
     book = load_codebook(codebook)
     st = read_table(statements, STATEMENTS)
+    used = (*STATEMENT_COLUMNS, *RULE_COLUMNS)
+    st = st[[c for c in st.columns if c in used]]  # the rest is not read here (a million rows: GBs)
     vectors = load_embeddings(embeddings, embedding_ids, st["statement_id"].tolist())
     stage_encoder = embed_stage_encoder(params, model_record)
     encoder = stage_encoder.encoder

@@ -37,8 +37,18 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms == 0, 1.0, norms)
 
 
-def unit_rows_float32(vectors: np.ndarray, step: int) -> np.ndarray:
-    """`normalise_rows` in float32, `step` rows at a time (no float64 copy of the whole matrix)."""
+def unit_rows_float32(vectors: np.ndarray, step: int, tolerance: float = 1e-5) -> np.ndarray:
+    """`normalise_rows` in float32, `step` rows at a time (no float64 copy of the whole matrix).
+
+    Float32 rows already of unit length (within `tolerance`: the embed stage's with
+    `embed.normalize`) come back as they are, without a copy: a memory-mapped matrix stays one.
+    """
+    step = max(1, step)
+    if np.asarray(vectors[:0]).dtype == np.float32 and all(
+        np.abs(np.linalg.norm(vectors[k : k + step], axis=1) - 1).max(initial=0) <= tolerance
+        for k in range(0, len(vectors), step)
+    ):
+        return vectors
     out = np.empty(np.shape(vectors), dtype=np.float32)
     for k in range(0, len(out), max(1, step)):
         out[k : k + step] = normalise_rows(vectors[k : k + step])
