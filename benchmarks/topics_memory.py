@@ -11,7 +11,9 @@ the phase it was reached in. The lemma workers are separate processes and not co
 (scale_bench's figure is the largest single process too). At the end it prints the
 kernel's `ru_maxrss` of this process. At 100,000 statements that read 2.66 GB here while
 the stage run as its own process (`python -m pipeline topics`, scale_bench) peaked at
-3.16 GB with the same inputs and outputs: the gap is not explained yet (README, Scale).
+3.16 GB with the same inputs and outputs. The gap was glibc keeping freed memory (the
+order of allocations differs between the two runs); since the stage fixes malloc's mmap
+threshold and trims the heap before UMAP (`pipeline/memory.py`) it peaks at 2.53 GB on its own.
 """
 
 from __future__ import annotations
