@@ -17,6 +17,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
+# the only columns of the per-statement tables that the report reads (counts come from the tables stage)
+REPORT_COLUMNS = {
+    "statements": ("statement_id", "report_id", "role"),
+    "statement_themes": ("statement_id", "report_id", "speaker", "role", "text", "topic", "topic_label"),
+}
+
 
 def write_files(files: dict[str, bytes], out: Path) -> None:
     """Replace `out` with exactly these files (no stale page of a removed session stays)."""
@@ -67,6 +73,7 @@ def command(
              session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank,
              segments=segments, segment_themes=segment_themes, statement_segments=statement_segments),
         theme_names_from(codebook),
+        columns=REPORT_COLUMNS,
     )
     files = render(p, topic_model, embeddings, embedding_ids, report_params)
     write_files(files, out)
