@@ -108,7 +108,9 @@ def sheets(p: Processed, max_statement_rows: int = SHEET_ROWS - 1) -> dict[str, 
 
     Every sheet is an aggregate except Statements (one row per statement): it
     keeps at most `max_statement_rows` rows (never past a sheet's 1,048,576),
-    with a warning naming statement_themes.csv, which holds every statement.
+    with a warning naming statement_themes.csv, which holds every statement. No
+    sheet passes 1,048,575 rows (an aggregate can, on a large enough corpus): see
+    `_within_sheet_rows`, which adds a "Rows left out" sheet whenever one is cut.
     """
     limit = min(max_statement_rows, SHEET_ROWS - 1)
     base = p.statements
