@@ -191,7 +191,9 @@ def command(
 
     load_section(params, "evaluate", EvaluateParams)
     book = load_codebook(codebook)
-    predicted = read_table(statement_themes, STATEMENT_THEMES)
+    # only what the scores use (a million statements' other columns would cost gigabytes)
+    predicted = read_table(statement_themes, STATEMENT_THEMES,
+                           columns=("statement_id", "report_id", "text", "theme", "machine_theme"))
     report_ids = set(predicted["report_id"].astype(str))
     joined_parts, absent = [], set()
     for path, frame in read_label_folder(labels):

@@ -127,12 +127,19 @@ def theme_columns(wide: pd.DataFrame) -> list[str]:
     return [c for c in wide.columns if c not in _NOT_THEMES]
 
 
-def load_tables(paths: dict[str, Path | None], theme_names: dict[str, str] | None = None) -> Processed:
-    """Read and check each table of `PROCESSED_FILES` (and of `SEGMENT_FILES` given a path) from its path."""
+def load_tables(paths: dict[str, Path | None], theme_names: dict[str, str] | None = None,
+                columns: dict[str, tuple[str, ...]] | None = None) -> Processed:
+    """Read and check each table of `PROCESSED_FILES` (and of `SEGMENT_FILES` given a path) from its path.
+
+    `columns` names, per table, the only columns a caller uses (the per-statement tables of a
+    large corpus are most of a stage's memory); the others are not read.
+    """
     missing = sorted(name for name in PROCESSED_FILES if paths.get(name) is None)
     if missing:
         raise ValueError(f"no path given for table(s) {', '.join(missing)}")
-    frames = {name: read_table(paths[name], PROCESSED_FILES[name][1]) for name in PROCESSED_FILES}
+    columns = columns or {}
+    frames = {name: read_table(paths[name], PROCESSED_FILES[name][1], columns=columns.get(name))
+              for name in PROCESSED_FILES}
     for name, (_, table) in SEGMENT_FILES.items():
         if paths.get(name) is not None:
             frames[name] = read_table(paths[name], table)

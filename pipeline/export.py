@@ -99,12 +99,18 @@ def header(column: str, p: Processed) -> str:
     return HEADERS.get(column) or readable(column)
 
 
+# what the Statements sheet takes from statement_themes (the rest is in statements.csv)
+STATEMENT_THEME_COLUMNS = ("statement_id", "topic", "topic_label", "theme", "theme_score", "themes")
+
+
 def sheets(p: Processed, max_statement_rows: int = SHEET_ROWS - 1) -> dict[str, pd.DataFrame]:
     """The workbook's sheets in order, by sheet name (at most 31 characters, as spreadsheets require).
 
     Every sheet is an aggregate except Statements (one row per statement): it
     keeps at most `max_statement_rows` rows (never past a sheet's 1,048,576),
-    with a warning naming statement_themes.csv, which holds every statement.
+    with a warning naming statement_themes.csv, which holds every statement. No
+    sheet passes 1,048,575 rows (an aggregate can, on a large enough corpus): see
+    `_within_sheet_rows`, which adds a "Rows left out" sheet whenever one is cut.
     """
     limit = min(max_statement_rows, SHEET_ROWS - 1)
     base = p.statements
@@ -113,7 +119,7 @@ def sheets(p: Processed, max_statement_rows: int = SHEET_ROWS - 1) -> dict[str, 
                     "every statement is in statement_themes.csv", len(base), limit, SHEET_ROWS)
         base = base.iloc[:limit]
     statements = base.merge(
-        p.statement_themes[["statement_id", "topic", "topic_label", "theme", "theme_score", "themes"]],
+        p.statement_themes[list(STATEMENT_THEME_COLUMNS)],
         on="statement_id", how="left",
     )
     statements["theme"] = statements["theme"].map(lambda t: p.theme_name(t) if isinstance(t, str) else t)
@@ -131,7 +137,7 @@ def sheets(p: Processed, max_statement_rows: int = SHEET_ROWS - 1) -> dict[str, 
         quote_bank.insert(quote_bank.columns.get_loc("statement_id") + 1, "segment",
                           quote_bank["statement_id"].map(segment_of(p)).astype("Int64"))
     topics = p.topics.assign(theme=p.topics["theme"].map(p.theme_name))
-    return {
+    whole = {
         "Sessions": p.sessions,
         "Speakers": p.speakers,
         "Statements": statements,
@@ -145,6 +151,39 @@ def sheets(p: Processed, max_statement_rows: int = SHEET_ROWS - 1) -> dict[str, 
         "Quote bank": quote_bank,
         "Topics": topics,
     }
+    return _within_sheet_rows(whole, {"Statements": len(p.statements)})
+
+
+# where every row of a sheet is, when the sheet cannot hold them all
+SHEET_SOURCES = {
+    "Sessions": "sessions.csv", "Speakers": "speakers.csv", "Statements": "statement_themes.csv",
+    "Segments": "segments.csv", "Segment × theme": "segment_themes.csv",
+    "Speaker × theme": "speaker_theme_counts.csv", "Speaker × theme (shares)": "speaker_theme_shares.csv",
+    "Role × theme": "role_theme_counts.csv", "Role × theme (shares)": "role_theme_shares.csv",
+    "Session × theme": "session_theme_counts.csv", "Session × theme (shares)": "session_theme_shares.csv",
+    "Quote bank": "quote_bank.csv", "Topics": "topics.csv",
+}
+CUT_SHEET = "Rows left out"
+
+
+def _within_sheet_rows(whole: dict[str, pd.DataFrame], rows_of: dict[str, int]) -> dict[str, pd.DataFrame]:
+    """Every sheet within a sheet's 1,048,576 rows (header included); what is cut is said twice: a
+    warning in the log and, only then, a last sheet naming each cut sheet and the file that holds
+    all its rows (`rows_of`: a sheet's rows before an earlier cut, e.g. the Statements limit)."""
+    out, cut = {}, []
+    for title, df in whole.items():
+        total = rows_of.get(title, len(df))
+        if len(df) > SHEET_ROWS - 1:
+            log.warning("export: sheet %r has %d rows; it keeps the first %d (a sheet holds %d): every row is in %s",
+                        title, len(df), SHEET_ROWS - 1, SHEET_ROWS, SHEET_SOURCES.get(title, "its table"))
+            df = df.iloc[:SHEET_ROWS - 1]
+        out[title] = df
+        if len(df) < total:
+            cut.append({"sheet": title, "rows_in_sheet": len(df), "rows_in_table": total,
+                        "every_row_in": SHEET_SOURCES.get(title, "")})
+    if cut:
+        out[CUT_SHEET] = pd.DataFrame(cut, columns=["sheet", "rows_in_sheet", "rows_in_table", "every_row_in"])
+    return out
 
 
 def _cell_value(value: object) -> object:
@@ -443,6 +482,7 @@ def command(
              session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank,
              segments=segments, segment_themes=segment_themes, statement_segments=statement_segments),
         theme_names_from(codebook),
+        columns={"statement_themes": STATEMENT_THEME_COLUMNS},
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")

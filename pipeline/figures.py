@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -259,11 +260,106 @@ def _words_per_class(model: Any, docs: list[str], classes: list[str]) -> pd.Data
     """
     saved = getattr(model, "representation_model", None)
     model.representation_model = None
+    streamed = _sliced_counts_apply(model)
+    if streamed:  # BERTopic's own c-TF-IDF step, its word counts taken a slice at a time (see below)
+        model._c_tf_idf = lambda documents_per_topic, fit=True, partial_fit=False: _sliced_c_tf_idf(
+            model, documents_per_topic, fit=fit, partial_fit=partial_fit)
     try:
         table = model.topics_per_class(docs, classes=classes)
     finally:
         model.representation_model = saved
+        if streamed:
+            del model._c_tf_idf
     return table.sort_values(["Topic", "Class"], kind="mergesort").reset_index(drop=True)
+
+
+# characters of a joined document cleaned and tokenised at a time by `sliced_counts`
+SLICE_CHARS = 1 << 20
+
+
+def _sliced_counts_apply(model: Any) -> bool:
+    """Whether `sliced_counts` gives exactly BERTopic's counts for this model: a plain word
+    CountVectorizer (built-in lowercasing and tokeniser, so cleaning is character by character)
+    and no seed words (whose weights `_sliced_c_tf_idf` does not apply)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    v = getattr(model, "vectorizer_model", None)
+    ctfidf = getattr(model, "ctfidf_model", None)
+    return (type(v) is CountVectorizer and v.analyzer == "word" and v.preprocessor is None and v.tokenizer is None
+            and not v.binary and hasattr(v, "vocabulary_") and ctfidf is not None
+            and not getattr(ctfidf, "seed_words", None) and not getattr(model, "seed_topic_list", None)
+            and hasattr(model, "_preprocess_text"))
+
+
+def _slices(text: str, size: int) -> Iterator[str]:
+    """`text` in pieces of about `size` characters, cut just before a space (the space starts the next piece)."""
+    start = 0
+    while start < len(text):
+        stop = start + size
+        if stop < len(text):
+            cut = text.find(" ", stop)
+            stop = len(text) if cut < 0 else cut
+        yield text[start:stop]
+        start = stop
+
+
+def sliced_counts(vectorizer: Any, documents: Any, clean: Any, slice_chars: int = SLICE_CHARS) -> Any:
+    """`vectorizer.transform(clean(documents))` (a fitted word CountVectorizer), a slice at a time.
+
+    BERTopic counts the words of one document per topic, all its statements joined: at a
+    million statements a few such documents are hundreds of megabytes, and the vectorizer holds
+    every token and n-gram of one as Python strings at once (gigabytes). Cut at spaces, the
+    pieces' tokens are the document's tokens in order (cleaning and lowercasing are character by
+    character, no token spans a space); the n-grams that span a cut are counted from the last
+    tokens of the piece before, so the counts are the same matrix.
+    """
+    import scipy.sparse as sp
+
+    lower, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
+    stop = vectorizer.get_stop_words()
+    low, high = vectorizer.ngram_range
+    vocabulary = vectorizer.vocabulary_
+    indices: list[int] = []
+    values: list[int] = []
+    indptr = [0]
+    for document in documents:
+        counts: Counter[str] = Counter()
+        carry: list[str] = []
+        cleaned_chars = 0
+        pieces = list(_slices(document, slice_chars)) if len(document) > slice_chars else [document]
+        for piece in pieces:
+            # cleaned with a word after it, so BERTopic's stand-in for an empty document ("emptydoc")
+            # never replaces an empty piece: it applies to the whole document only (below)
+            text = clean([piece + " x"])[0][:-2]
+            cleaned_chars += len(text)
+            tokens = tokenize(lower(text))
+            if stop:
+                tokens = [t for t in tokens if t not in stop]
+            seq, known = carry + tokens, len(carry)
+            for n in range(low, high + 1):
+                first = max(known, n - 1) - (n - 1)  # windows of n tokens that end in this piece
+                counts.update(map(" ".join, zip(*[seq[first + j:] for j in range(n)])))
+            carry = seq[len(seq) - (high - 1):] if high > 1 else []
+        if cleaned_chars == 0:
+            counts = Counter(vectorizer.build_analyzer()("emptydoc"))
+        row = sorted((vocabulary[g], c) for g, c in counts.items() if g in vocabulary)
+        indices.extend(i for i, _ in row)
+        values.extend(c for _, c in row)
+        indptr.append(len(indices))
+    dtype = np.int64 if indptr[-1] > np.iinfo(np.int32).max else np.int32
+    matrix = sp.csr_matrix((np.asarray(values, dtype=np.intc), np.asarray(indices, dtype=dtype),
+                            np.asarray(indptr, dtype=dtype)), shape=(len(indptr) - 1, len(vocabulary)),
+                           dtype=vectorizer.dtype)
+    matrix.sort_indices()
+    return matrix
+
+
+def _sliced_c_tf_idf(model: Any, documents_per_topic: pd.DataFrame, *, fit: bool, partial_fit: bool) -> Any:
+    """BERTopic's `_c_tf_idf` for an already fitted model (fit=False), counting with `sliced_counts`."""
+    if fit or partial_fit:
+        return type(model)._c_tf_idf(model, documents_per_topic, fit=fit, partial_fit=partial_fit)
+    counts = sliced_counts(model.vectorizer_model, documents_per_topic.Document.values, model._preprocess_text)
+    return model.ctfidf_model.transform(counts), model.vectorizer_model.get_feature_names_out()
 
 
 def topics_per_class(model: Any, docs: list[str], topics: list[int], labels: list[str], classes: list[str], top_n: int) -> Any:
@@ -290,12 +386,14 @@ def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of
     missing = [s for s in st["statement_id"] if s not in row_of]
     if missing:
         raise ValueError(f"{len(missing)} statement(s) have no embedding, e.g. {missing[0]}")
-    vectors = embeddings[[row_of[s] for s in st["statement_id"]]] if len(st) else np.zeros((0, 2))
+    ids = st["statement_id"].tolist()
     docs = st["text"].astype(str).tolist()
     topics = [int(t) for t in st["topic"]]
     labels = st["topic_label"].astype(str).tolist()
     classes = speaker_or_unattributed(st[params.topics_per_class_by]).tolist()
     shown = map_sample(len(st), params.max_map_points, params.seed)
+    # only the drawn statements' vectors are read (a million of them would be a 1.5 GB copy)
+    vectors = embeddings[[row_of[ids[i]] for i in shown]] if len(st) else np.zeros((0, 2))
     # BERTopic's charts read the model's `topics_`; set it to these statements' order, then put it back
     original = getattr(model, "topics_", None)
     try:
@@ -304,7 +402,7 @@ def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of
                 topics_per_class(model, docs, topics, labels, classes, params.top_n_topics), "topics-per-class"
             ),
             "topic_map": plotly_html(topic_map(model, [docs[i] for i in shown], [topics[i] for i in shown],
-                                               [labels[i] for i in shown], vectors[shown], seed=params.seed,
+                                               [labels[i] for i in shown], vectors, seed=params.seed,
                                                of=len(st)), "topic-map"),
         }
     finally:

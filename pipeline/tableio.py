@@ -8,6 +8,8 @@ written with a leading apostrophe, and read back without it.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -62,13 +64,38 @@ def write_table(df: pd.DataFrame, path: str | Path, table: Table | None = None) 
     out.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
 
 
-def read_table(path: str | Path, table: Table | None = None) -> pd.DataFrame:
-    """Read a CSV written by `write_table`, typed and checked against `table`."""
+def only_columns(table: Table, columns: Sequence[str]) -> Table:
+    """`table` restricted to `columns` (its uniqueness and order kept only when they lie within them)."""
+    unknown = sorted(set(columns) - set(table.column_names))
+    if unknown:
+        raise ValueError(f"{table.name} has no column(s) {', '.join(unknown)}")
+    kept = tuple(c for c in table.columns if c.name in columns)
+    within = {c.name for c in kept}
+    return dataclasses.replace(
+        table, columns=kept,
+        unique=table.unique if set(table.unique) <= within else (),
+        sort_by=table.sort_by if set(table.sort_by) <= within else (),
+    )
+
+
+def read_table(path: str | Path, table: Table | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a CSV written by `write_table`, typed and checked against `table`.
+
+    With `columns`, only those columns are read (and checked): a stage that needs three
+    columns of a million-row table does not hold the other twelve.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found")
+    usecols = None
+    if columns is not None:
+        wanted = set(columns)
+        if table is not None:
+            table = only_columns(table, columns)
+            wanted |= {c.default_from for c in table.columns if c.default_from}  # what fills an absent column
+        usecols = wanted.__contains__
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", usecols=usecols)
     except pd.errors.EmptyDataError:
         raise InputError(path, "file is empty (no header row)") from None
     except UnicodeDecodeError:

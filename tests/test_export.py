@@ -151,3 +151,17 @@ def test_no_sheet_can_pass_the_spreadsheet_row_limit():
     from pipeline.export import SHEET_ROWS
 
     assert SHEET_ROWS == 1_048_576 and ExportParams().max_statement_rows == SHEET_ROWS - 1
+
+
+def test_every_sheet_stops_at_the_row_limit_and_a_last_sheet_says_where_the_rest_is(p, caplog, monkeypatch):
+    import pipeline.export as export
+
+    assert export.CUT_SHEET not in openpyxl.load_workbook(io.BytesIO(export_workbook(p, ExportParams()))).sheetnames
+    monkeypatch.setattr(export, "SHEET_ROWS", 3)  # a sheet of 2 rows and its header
+    wb = openpyxl.load_workbook(io.BytesIO(export_workbook(p, ExportParams())))
+    assert all(wb[title].max_row <= 3 for title in wb.sheetnames if title != export.CUT_SHEET)
+    cut = {row[0]: row[1:] for row in wb[export.CUT_SHEET].iter_rows(min_row=2, values_only=True)}
+    assert cut["Statements"] == (2, len(p.statements), "statement_themes.csv")
+    assert cut["Quote bank"] == (2, len(p.quote_bank), "quote_bank.csv")
+    assert all(total > kept for kept, total, _ in cut.values())
+    assert "every row is in quote_bank.csv" in caplog.text

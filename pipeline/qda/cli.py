@@ -7,6 +7,8 @@ The defaults are the DVC pipeline's paths, so an analyst types only the file.
 from __future__ import annotations
 
 import logging
+import tempfile
+import zipfile
 from pathlib import Path
 
 import typer
@@ -36,10 +38,22 @@ def _model_name(params: Path) -> str:
     return model
 
 
+class _LazyReport:
+    """A report of data/raw whose lines are read (as the segment stage read them) when asked for."""
+
+    def __init__(self, report_id: str, path: Path) -> None:
+        self.report_id, self.name, self._path = report_id, path.name, path
+
+    @property
+    def lines(self):  # type: ignore[no-untyped-def]
+        from pipeline.segment.readers import read_report
+
+        return tuple(read_report(self._path))
+
+
 def _reports(raw: Path, report_ids: set[str]):  # type: ignore[no-untyped-def]
-    """Each report of the statements table, read as the segment stage read it."""
-    from pipeline.qda.project import Report
-    from pipeline.segment.readers import SUPPORTED_SUFFIXES, read_report
+    """Each report of the statements table; its lines are read when used (one report in memory at a time)."""
+    from pipeline.segment.readers import SUPPORTED_SUFFIXES
 
     if not raw.is_dir():
         raise InputError(raw, "folder not found")
@@ -47,7 +61,7 @@ def _reports(raw: Path, report_ids: set[str]):  # type: ignore[no-untyped-def]
     missing = sorted(report_ids - set(found))
     if missing:
         raise InputError(raw, f"report(s) of statements.csv not found: {', '.join(missing[:3])} (rerun `dvc repro`)")
-    return [Report(r, found[r].name, tuple(read_report(found[r]))) for r in sorted(report_ids)]
+    return [_LazyReport(r, found[r]) for r in sorted(report_ids)]
 
 
 def _statements(path: Path):  # type: ignore[no-untyped-def]
@@ -75,21 +89,24 @@ def export_command(
     from pipeline import __version__
     from pipeline.codebook import load_codebook
     from pipeline.contract import SESSIONS, SPEAKERS, STATEMENT_THEMES
-    from pipeline.qda.project import build_project, pipeline_user, write_qdpx
+    from pipeline.qda.project import pipeline_user, write_project
     from pipeline.tableio import read_table
 
     book = load_codebook(codebook)
     st = _statements(statements)
-    project = build_project(
-        out.stem, _reports(raw, set(st["report_id"].astype(str))), st, read_table(statement_themes, STATEMENT_THEMES),
-        read_table(speakers, SPEAKERS), read_table(sessions, SESSIONS), book,
-        pipeline_user(__version__, _model_name(params), book.name),
-    )
-    if schema is not None:
-        validate_project(project.xml, schema)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(write_qdpx(project))
-    log.info("export-qda: %d source(s), %d statement(s) -> %s", len(project.sources), len(st), out)
+    # only the columns the project uses: the statements' text is in statements.csv already
+    themed = read_table(statement_themes, STATEMENT_THEMES, columns=("statement_id", "themes", "machine_themes"))
+    with tempfile.TemporaryDirectory(prefix=".qdpx_", dir=out.parent) as work, open(out, "wb") as fh:
+        n_sources = write_project(
+            fh, out.stem, _reports(raw, set(st["report_id"].astype(str))), st, themed,
+            read_table(speakers, SPEAKERS), read_table(sessions, SESSIONS), book,
+            pipeline_user(__version__, _model_name(params), book.name), Path(work),
+        )
+    if schema is not None:
+        with zipfile.ZipFile(out) as zf:
+            validate_project(zf.read("project.qde"), schema)
+    log.info("export-qda: %d source(s), %d statement(s) -> %s", n_sources, len(st), out)
 
 
 def validate_project(xml: bytes, schema: Path) -> None:

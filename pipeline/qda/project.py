@@ -15,9 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import shutil
+import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -116,7 +120,43 @@ def theme_codes(parent: etree._Element, codebook: Codebook, ns: str, description
         etree.SubElement(code, f"{{{ns}}}Description").text = description
 
 
-def build_project(
+class _Serialiser:
+    """The pretty-printed bytes of project.qde, a part at a time.
+
+    lxml pretty-prints an element the same wherever it stands, given its depth
+    and the namespaces in scope: so a batch of Cases or TextSources built under
+    a throw-away `Project` (same default namespace) and `Cases`/`Sources`
+    element serialises to exactly the bytes it takes in the whole document.
+    Only one batch is ever held as elements (a million statements' selections
+    and codings as one tree took gigabytes).
+    """
+
+    def __init__(self) -> None:
+        self.holder: etree._Element | None = None
+
+    def batch(self, container: str) -> etree._Element:
+        """A fresh `container` element (Cases, Sources) to build the next batch under."""
+        root = etree.Element(_e("Project"), nsmap={None: NS_PROJECT})
+        self.holder = _sub(root, container)
+        return self.holder
+
+    def take(self) -> bytes:
+        """The batch's children as they appear inside their container in the document."""
+        assert self.holder is not None
+        tag = etree.QName(self.holder).localname.encode()
+        xml = etree.tostring(self.holder.getroottree(), encoding="utf-8", pretty_print=True)
+        opening = b"<" + tag + b">\n"
+        body = xml[xml.index(opening) + len(opening):xml.rindex(b"  </" + tag + b">\n")]
+        self.holder = None
+        return body
+
+
+_SENTINEL = "session-themes-part"
+_BATCH_ROWS = 2000  # cases per serialised batch (sources go one report at a time)
+
+
+def write_project(
+    out: BinaryIO,
     name: str,
     reports: Sequence[Report],
     statements: pd.DataFrame,
@@ -125,8 +165,14 @@ def build_project(
     sessions: pd.DataFrame,
     codebook: Codebook,
     user_name: str,
-) -> Project:
-    """The project XML and its source files; same inputs, same bytes."""
+    workdir: Path,
+) -> int:
+    """Write the .qdpx archive (project.qde and sources/) to `out`; same inputs, same bytes; the sources written.
+
+    The project XML and the source texts are streamed to files under `workdir` (an empty
+    folder) and then into the archive, so memory does not grow with the statements'
+    selections and codings. `reports` may read their lines lazily: each is read once.
+    """
     user, analyst = guid("user", user_name), guid("user", ANALYST_USER)
     root = etree.Element(_e("Project"), {"name": name, "origin": user_name, "creatingUserGUID": user}, nsmap={None: NS_PROJECT})
     users = _sub(root, "Users")
@@ -149,48 +195,114 @@ def build_project(
 
     # every per-statement value is read from plain lists and dicts built once: pandas row access
     # (`.loc`, `.iloc`, a sort per report and per person) dominated the stage at scale
-    themes_of = _themes_by_statement(statement_themes)
     column = {c: statements[c].tolist() for c in ("statement_id", "source_lines", "line_start", "text", "text_hash",
                                                   "section", "speaker", "corrected_by")}
-    ids, source_lines, line_starts, texts = column["statement_id"], column["source_lines"], column["line_start"], column["text"]
-    hashes, section_of, speaker_of, corrected_by = column["text_hash"], column["section"], column["speaker"], column["corrected_by"]
+    ids, line_starts, hashes = column["statement_id"], column["line_start"], column["text_hash"]
     seq = _SeqOrder(statements)
-    selections: dict[str, str] = {}
-    sources_el = etree.Element(_e("Sources"))
-    files: dict[str, bytes] = {}
     by_report = statements.groupby(statements["report_id"].astype(str), sort=True).indices
-    # a speaker or theme is coded thousands of times: each GUID computed once
-    speaker_code, theme_code = functools.cache(speaker_guid), functools.cache(theme_guid)
-    for report in sorted(reports, key=lambda r: r.report_id):
-        text, spans = source_text(report.lines)
-        sguid = source_guid(report.report_id)
-        files[f"{sguid}.txt"] = text.encode("utf-8")
-        source = _sub(sources_el, "TextSource", guid=sguid, name=report.name, plainTextPath=f"internal://{sguid}.txt",
-                      creatingUser=user)
-        _sub(source, "Description", f"Report {report.report_id}")
-        for i in seq.order(by_report.get(report.report_id, _NO_ROWS)):
-            sid, text_hash, speaker = str(ids[i]), hashes[i], str(speaker_of[i])
-            lines = [int(x) for x in str(source_lines[i]).split()] or [int(line_starts[i])]
-            start, end = statement_span(text, spans, lines, str(texts[i]))
-            sel_guid = selection_guid(report.report_id, str(text_hash), int(line_starts[i]))
-            selections[sid] = sel_guid
-            sel = _SubElement(source, _SELECTION, {"guid": sel_guid, "name": sid, "startPosition": str(start),
-                                                   "endPosition": str(end), "creatingUser": user})
-            _SubElement(sel, _DESCRIPTION).text = f"{sid} #{text_hash} ({section_of[i]})"
-            if speaker:
-                _coding(sel, f"coding{SEP}speaker{SEP}{sel_guid}", speaker_code(speaker), analyst if corrected_by[i] == "analyst" else user)
-            coded = themes_of.get(sid)
-            if coded is not None:
-                themes, machine_themes = coded
-                machine = set(machine_themes.split("; "))
-                for theme in [x for x in themes.split("; ") if x]:
-                    _coding(sel, f"coding{SEP}theme{SEP}{sel_guid}{SEP}{theme}", theme_code(theme), user if theme in machine else analyst)
-    _cases(root, speakers, sessions, statements, selections)  # the schema puts Cases before Sources
-    if len(sources_el):
-        root.append(sources_el)
+    reports = sorted(reports, key=lambda r: r.report_id)
+    # the selections' GUIDs first: the schema puts Cases (which refer to them) before Sources
+    selections: dict[str, str] = {}
+    for report in reports:
+        for i in by_report.get(report.report_id, _NO_ROWS):
+            selections[str(ids[i])] = selection_guid(report.report_id, str(hashes[i]), int(line_starts[i]))
+
+    has_cases, has_sources = bool(len(speakers)), bool(reports)
+    part = f"<{_SENTINEL}/>"
+    if has_cases:
+        _sub(_sub(root, "Cases"), _SENTINEL)
+    if has_sources:
+        _sub(_sub(root, "Sources"), _SENTINEL)
     _sub(root, "Description", f"Statements of {len(reports)} report(s) coded by {user_name}; themes from the codebook "
                               f"'{codebook.name}', one code per speaker, a case per person per report.")
-    xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True, standalone=True)
+    skeleton = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True, standalone=True)
+    pieces = skeleton.split(("    " + part + "\n").encode())
+    if len(pieces) != 1 + has_cases + has_sources:
+        raise AssertionError("project skeleton: unexpected serialisation")
+    serialiser = _Serialiser()
+    qde, sources_dir = workdir / "project.qde", workdir / "sources"
+    sources_dir.mkdir()
+    with open(qde, "wb") as fh:
+        fh.write(pieces[0])
+        if has_cases:
+            for body in _case_batches(serialiser, speakers, sessions, statements, selections):
+                fh.write(body)
+            fh.write(pieces[1])
+        if has_sources:
+            themes_of = _themes_by_statement(statement_themes)
+            for report in reports:
+                fh.write(_source(serialiser, report, column, seq.order(by_report.get(report.report_id, _NO_ROWS)),
+                                 selections, themes_of, user, analyst, sources_dir))
+            fh.write(pieces[-1])
+    _write_archive(out, qde, sources_dir)
+    return len(reports)
+
+
+def _source(serialiser: _Serialiser, report: Report, column: dict[str, list], order: list[int],
+            selections: dict[str, str], themes_of: dict[str, tuple[str, str]], user: str, analyst: str,
+            sources_dir: Path) -> bytes:
+    """One report's TextSource with its statements' selections and codings (its text goes to `sources_dir`)."""
+    ids, source_lines, line_starts, texts = column["statement_id"], column["source_lines"], column["line_start"], column["text"]
+    hashes, section_of, speaker_of, corrected_by = column["text_hash"], column["section"], column["speaker"], column["corrected_by"]
+    # a speaker or theme is coded thousands of times: each GUID computed once (functools.cache)
+    text, spans = source_text(report.lines)
+    sguid = source_guid(report.report_id)
+    (sources_dir / f"{sguid}.txt").write_bytes(text.encode("utf-8"))
+    source = _sub(serialiser.batch("Sources"), "TextSource", guid=sguid, name=report.name,
+                  plainTextPath=f"internal://{sguid}.txt", creatingUser=user)
+    _sub(source, "Description", f"Report {report.report_id}")
+    for i in order:
+        sid, text_hash, speaker = str(ids[i]), hashes[i], str(speaker_of[i])
+        lines = [int(x) for x in str(source_lines[i]).split()] or [int(line_starts[i])]
+        start, end = statement_span(text, spans, lines, str(texts[i]))
+        sel_guid = selections[sid]
+        sel = _SubElement(source, _SELECTION, {"guid": sel_guid, "name": sid, "startPosition": str(start),
+                                               "endPosition": str(end), "creatingUser": user})
+        _SubElement(sel, _DESCRIPTION).text = f"{sid} #{text_hash} ({section_of[i]})"
+        if speaker:
+            _coding(sel, f"coding{SEP}speaker{SEP}{sel_guid}", _speaker_code(speaker), analyst if corrected_by[i] == "analyst" else user)
+        coded = themes_of.get(sid)
+        if coded is not None:
+            themes, machine_themes = coded
+            machine = set(machine_themes.split("; "))
+            for theme in [x for x in themes.split("; ") if x]:
+                _coding(sel, f"coding{SEP}theme{SEP}{sel_guid}{SEP}{theme}", _theme_code(theme), user if theme in machine else analyst)
+    return serialiser.take()
+
+
+_speaker_code, _theme_code, _source_code = functools.cache(speaker_guid), functools.cache(theme_guid), functools.cache(source_guid)
+
+
+def _write_archive(out: BinaryIO, qde: Path, sources_dir: Path) -> None:
+    """project.qde then sources/ by name, fixed timestamps and order (byte-identical reruns), streamed from disk."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, path in [("project.qde", qde)] + [(f"sources/{p.name}", p) for p in sorted(sources_dir.iterdir())]:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            size = path.stat().st_size
+            info.file_size = size  # as ZipFile.writestr sets it: the same headers (and zip64 choice) as writing it whole
+            with open(path, "rb") as src, zf.open(info, "w", force_zip64=size * 1.05 > zipfile.ZIP64_LIMIT) as dest:
+                shutil.copyfileobj(src, dest, 1 << 20)
+
+
+def build_project(
+    name: str,
+    reports: Sequence[Report],
+    statements: pd.DataFrame,
+    statement_themes: pd.DataFrame,
+    speakers: pd.DataFrame,
+    sessions: pd.DataFrame,
+    codebook: Codebook,
+    user_name: str,
+) -> Project:
+    """The project XML and its source files in memory (small projects, tests); `write_project` streams."""
+    with tempfile.TemporaryDirectory(prefix="qdpx_") as tmp:
+        buffer = io.BytesIO()
+        write_project(buffer, name, reports, statements, statement_themes, speakers, sessions, codebook, user_name, Path(tmp))
+        with zipfile.ZipFile(buffer) as zf:
+            xml = zf.read("project.qde")
+            files = {n.removeprefix("sources/"): zf.read(n) for n in zf.namelist() if n.startswith("sources/")}
     return Project(xml, files)
 
 
@@ -207,25 +319,27 @@ def _date(value: object) -> str | None:
         return None
 
 
-def _cases(root: etree._Element, speakers: pd.DataFrame, sessions: pd.DataFrame, statements: pd.DataFrame,
-           selections: dict[str, str]) -> None:
-    if not len(speakers):
-        return
+def _case_batches(serialiser: _Serialiser, speakers: pd.DataFrame, sessions: pd.DataFrame, statements: pd.DataFrame,
+                  selections: dict[str, str]) -> Iterator[bytes]:
+    """The Cases element's content, `_BATCH_ROWS` cases at a time."""
     dates = {str(r): _date(d) for r, d in zip(sessions["report_id"], sessions["date"])} if len(sessions) else {}
     several = speakers["report_id"].nunique() > 1
-    cases = _sub(root, "Cases")
     # each person's statements, found once (a filter of the whole table per person is quadratic at scale)
     by_person = statements.groupby([statements["report_id"].astype(str), statements["speaker"].astype(str)]).indices
     ids, seq = statements["statement_id"].astype(str).tolist(), _SeqOrder(statements)
     variable_refs = {var: guid("variable", var) for var, _ in VARIABLES}
-    speaker_code, source_code = functools.cache(speaker_guid), functools.cache(source_guid)
     tags = {tag: _e(tag) for tag in ("Case", "CodeRef", "VariableValue", "VariableRef", "DateValue", "TextValue",
                                      "SourceRef", "SelectionRef")}
-    for row in speakers.sort_values(["report_id", "speaker"]).itertuples(index=False):
+    cases = None
+    for n, row in enumerate(speakers.sort_values(["report_id", "speaker"]).itertuples(index=False)):
+        if n % _BATCH_ROWS == 0:
+            if cases is not None:
+                yield serialiser.take()
+            cases = serialiser.batch("Cases")
         report, person = str(row.report_id), str(row.speaker)
         case = _SubElement(cases, tags["Case"], {"guid": guid("case", report, person),
                                                  "name": f"{person} ({report})" if several else person})
-        _SubElement(case, tags["CodeRef"], {"targetGUID": speaker_code(person)})
+        _SubElement(case, tags["CodeRef"], {"targetGUID": _speaker_code(person)})
         values = {"role": str(row.role), "affiliation": str(row.affiliation), "report": report, "date": dates.get(report)}
         for var, kind in VARIABLES:
             value = values[var]
@@ -234,20 +348,10 @@ def _cases(root: etree._Element, speakers: pd.DataFrame, sessions: pd.DataFrame,
             vv = _SubElement(case, tags["VariableValue"])
             _SubElement(vv, tags["VariableRef"], {"targetGUID": variable_refs[var]})
             _SubElement(vv, tags["DateValue" if kind == "Date" else "TextValue"]).text = value
-        _SubElement(case, tags["SourceRef"], {"targetGUID": source_code(report)})
+        _SubElement(case, tags["SourceRef"], {"targetGUID": _source_code(report)})
         for i in seq.order(by_person.get((report, person), _NO_ROWS)):
             selection = selections.get(ids[i])
             if selection is not None:
                 _SubElement(case, tags["SelectionRef"], {"targetGUID": selection})
-
-
-def write_qdpx(project: Project) -> bytes:
-    """The .qdpx archive: project.qde and sources/, fixed timestamps and order (byte-identical reruns)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, data in [("project.qde", project.xml)] + [(f"sources/{k}", v) for k, v in sorted(project.sources.items())]:
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
-    return buffer.getvalue()
+    if cases is not None:
+        yield serialiser.take()

@@ -17,6 +17,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
+# the only columns of the per-statement tables that the report reads (counts come from the tables stage)
+REPORT_COLUMNS = {
+    "statements": ("statement_id", "report_id", "role"),
+    # the statements' text only the interactive charts use: `render` reads it in their process
+    "statement_themes": ("statement_id", "report_id", "speaker", "role", "topic", "topic_label"),
+}
+
 
 def write_files(files: dict[str, bytes], out: Path) -> None:
     """Replace `out` with exactly these files (no stale page of a removed session stays)."""
@@ -67,26 +74,48 @@ def command(
              session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank,
              segments=segments, segment_themes=segment_themes, statement_segments=statement_segments),
         theme_names_from(codebook),
+        columns=REPORT_COLUMNS,
     )
-    files = render(p, topic_model, embeddings, embedding_ids, report_params)
+    files = render(p, topic_model, embeddings, embedding_ids, report_params, statement_themes=statement_themes)
     write_files(files, out)
     log.info("report: %d session page(s) -> %s", len(p.sessions), out / "index.html")
 
 
-def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Path, params: ReportParams) -> dict[str, bytes]:
+def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Path, params: ReportParams,
+           statement_themes: Path | None = None) -> dict[str, bytes]:
     """Load the vectors of the statements, then render the report; the fitted model is loaded (and the
-    interactive charts drawn) in a background process meanwhile."""
+    interactive charts drawn) in a background process meanwhile.
+
+    When `p.statement_themes` lacks the statements' text (read without it: the pages never show
+    it), the charts' process reads it from `statement_themes`, so the stage's own process and
+    its page workers never hold a million texts.
+    """
+    import dataclasses
+
+    from pipeline.contract import STATEMENT_THEMES
     from pipeline.embed.store import load_embeddings
+    from pipeline.errors import InputError
     from pipeline.figures import interactive_figures, load_topic_model
     from pipeline.report.background import in_background
     from pipeline.report.build import render_report
+    from pipeline.tableio import read_table
 
     ids = sorted(p.statement_themes["statement_id"])
     vectors = load_embeddings(embeddings, embedding_ids, ids)
     row_of = {s: i for i, s in enumerate(ids)}
 
+    def with_texts() -> Processed:
+        if "text" in p.statement_themes.columns:
+            return p
+        if statement_themes is None:
+            raise ValueError("render: statement_themes lacks the text column and no file to read it from")
+        texts = read_table(statement_themes, STATEMENT_THEMES, columns=("statement_id", "text"))
+        if not texts["statement_id"].reset_index(drop=True).equals(p.statement_themes["statement_id"].reset_index(drop=True)):
+            raise InputError(statement_themes, "changed while the report was drawn (rerun dvc repro)")
+        return dataclasses.replace(p, statement_themes=p.statement_themes.assign(text=texts["text"].to_numpy()))
+
     def charts() -> dict[str, str]:  # BERTopic's import and charts, in a child while the pages are drawn
-        return interactive_figures(load_topic_model(topic_model), p, vectors, row_of, params.figures)
+        return interactive_figures(load_topic_model(topic_model), with_texts(), vectors, row_of, params.figures)
 
     with in_background(charts) as pending:
         return render_report(p, None, vectors, row_of, params, interactive=pending.result)

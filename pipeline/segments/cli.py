@@ -39,8 +39,10 @@ def command(
         p = load_section(params, "segments", SegmentsParams)
     except ValueError as exc:
         raise InputError(params, str(exc)) from None
-    st = read_table(statements, STATEMENTS)
-    themed = read_table(statement_themes, STATEMENT_THEMES)
+    # only the columns the segments use: at a million statements the others cost gigabytes
+    st = read_table(statements, STATEMENTS, columns=("report_id", "statement_id", "seq", "speaker", "text",
+                                                     "line_start", "line_end"))
+    themed = read_table(statement_themes, STATEMENT_THEMES, columns=("statement_id", "theme"))
     vectors = load_embeddings(embeddings, embedding_ids, st["statement_id"].tolist())
     result = build_segments(
         st, vectors, themed, themes=ThemeColumns.from_codebook(load_codebook(codebook)), params=p,

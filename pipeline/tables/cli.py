@@ -27,9 +27,13 @@ from pipeline.contract import (
 from pipeline.params import load_section
 from pipeline.tableio import read_table, write_table
 from pipeline.tables.core import TablesParams, build_tables
+from pipeline.tables.quotes import PROVENANCE
 from pipeline.tables.themes import ThemeColumns
 
 log = logging.getLogger(__name__)
+
+THEMED_COLUMNS = ("statement_id", "report_id", "speaker", "role", "text", "topic", "topic_label", "theme",
+                  "theme_score", "themes")
 
 
 def write_metrics(metrics: dict[str, int | float], path: Path) -> None:
@@ -59,8 +63,9 @@ def command(
     """Per-speaker, per-role and per-session theme tables, quote bank, plots and metrics."""
     tables_params = load_section(params, "tables", TablesParams)
     themes = ThemeColumns.from_codebook(load_codebook(codebook))
-    themed = read_table(statement_themes, STATEMENT_THEMES)
-    segmented = read_table(statements, STATEMENTS)
+    # only the columns the tables use (a million statements' texts are held once, from statement_themes)
+    themed = read_table(statement_themes, STATEMENT_THEMES, columns=THEMED_COLUMNS)
+    segmented = read_table(statements, STATEMENTS, columns=("statement_id", "seq", *PROVENANCE))
     result = build_tables(themed, segmented, themes=themes, params=tables_params, source=statement_themes)
 
     write_table(result.speaker_themes, speaker_themes, SPEAKER_THEMES)
