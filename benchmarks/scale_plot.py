@@ -79,9 +79,10 @@ def table(runs: list[dict]) -> str:
         for s in stages:
             st = r["stages"].get(s)
             cells.append(f"{st['wall_s']:.0f} / {st['peak_rss_mb']:.0f}" if st else "–")
+        after, load_end = r.get("calibration_s_after"), r.get("loadavg_end")  # absent: a run in parts, stopped
         cells += [_minsec(r["total_wall_s"]), f"{r['peak_rss_mb'] / 1024:.2f} GB",
-                  f"{r['calibration_s_before']:.1f} → {r['calibration_s_after']:.1f}",
-                  f"{r['loadavg_start'][0]:.1f} → {r['loadavg_end'][0]:.1f}"]
+                  f"{r['calibration_s_before']:.1f} → " + (f"{after:.1f}" if after is not None else "–"),
+                  f"{r['loadavg_start'][0]:.1f} → " + (f"{load_end[0]:.1f}" if load_end else "–")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
