@@ -48,6 +48,9 @@ class FiguresParams:
     dpi: int = 110
     # speakers shown in the corpus heatmap (most statements first); the report's per-session tables show all
     max_speakers: int = 40
+    # sessions shown in the theme-shares-per-session chart (most substantive statements first);
+    # a bar per session of thousands is no picture (session_theme_shares.csv holds them all)
+    max_sessions: int = 60
     # topics shown in BERTopic's topics-per-class chart
     top_n_topics: int = 10
     # the class the topics-per-class chart compares: role, speaker or report_id
@@ -102,7 +105,7 @@ def heatmap(matrix: pd.DataFrame, *, title: str, value_format: str = "{:d}") -> 
     return fig
 
 
-def stacked_shares(shares: pd.DataFrame, *, title: str, ylabel: str) -> Figure:
+def stacked_shares(shares: pd.DataFrame, title: str, *, ylabel: str) -> Figure:
     """One horizontal bar per group, split by theme share (each bar sums to 1)."""
     if shares.empty:
         return _empty(f"{title}: no statements")
@@ -125,12 +128,27 @@ def stacked_shares(shares: pd.DataFrame, *, title: str, ylabel: str) -> Figure:
     return fig
 
 
+def top_rows(frame: pd.DataFrame, weight: pd.Series, limit: int) -> pd.DataFrame:
+    """The `limit` rows of `frame` with the largest `weight` (ties: earlier first), in their original order."""
+    if len(frame) <= limit:
+        return frame
+    keep = set(weight.reindex(frame.index).fillna(0).sort_values(ascending=False, kind="mergesort").index[:limit])
+    return frame.loc[[i for i in frame.index if i in keep]]
+
+
 def top_speakers(matrix: pd.DataFrame, limit: int) -> pd.DataFrame:
     """The `limit` rows with the most statements, in their original order."""
-    if len(matrix) <= limit:
-        return matrix
-    keep = matrix.sum(axis=1).sort_values(ascending=False, kind="mergesort").index[:limit]
-    return matrix.loc[[i for i in matrix.index if i in set(keep)]]
+    return top_rows(matrix, matrix.sum(axis=1), limit)
+
+
+def largest_sessions(p: Processed, limit: int) -> tuple[pd.DataFrame, str]:
+    """Theme shares of the `limit` sessions with most substantive statements, and a title saying so."""
+    shares = session_theme_shares(p)
+    title = "Theme shares per session"
+    if len(shares) <= limit:
+        return shares, title
+    weight = p.session_shares.set_index("report_id")["n_substantive"].astype(float)
+    return top_rows(shares, weight, limit), f"{title} ({limit} of {len(shares)} sessions, most statements first)"
 
 
 def static_figures(p: Processed, params: FiguresParams) -> dict[str, bytes]:
@@ -140,7 +158,7 @@ def static_figures(p: Processed, params: FiguresParams) -> dict[str, bytes]:
     title = "Statements per speaker and theme"
     if len(matrix) < len(full):
         title += f" (top {len(matrix)} of {len(full)} speakers)"
-    by_session = stacked_shares(session_theme_shares(p), title="Theme shares per session", ylabel="session")
+    by_session = stacked_shares(*largest_sessions(p, params.max_sessions), ylabel="session")
     by_role = stacked_shares(role_theme_shares(p), title="Theme shares per role", ylabel="role")
     return {
         "speaker_theme_heatmap": png_bytes(heatmap(matrix, title=title), params.dpi),

@@ -149,3 +149,24 @@ print("_loaded_a_topic_model_here" in sys.modules, "bertopic" in sys.modules)
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.stdout.split() == ["False", "False"], out.stdout + out.stderr
+
+
+def test_the_session_chart_keeps_the_sessions_with_most_statements(p):
+    shares, title = figures.largest_sessions(p, 1)
+    assert list(shares.index) == ["r1"]  # 7 substantive statements against r2's 4
+    assert "1 of 2 sessions" in title
+    all_shares, plain = figures.largest_sessions(p, 60)
+    assert list(all_shares.index) == ["r1", "r2"] and plain == "Theme shares per session"
+
+
+def test_the_corpus_page_lists_at_most_max_index_speakers_and_says_so(p):
+    env = build._environment()
+    capped = build.render_index(p, {}, [], ReportParams(max_index_speakers=3), env)
+    full = build.render_index(p, {}, [], ReportParams(), env)
+    assert "The 3 speakers with most statements, of 8" in capped
+    assert "speakers with most statements" not in full
+    matrix = figures.speaker_theme_matrix(p)
+    shown = figures.top_speakers(matrix, 3).index
+    left_out = [s for s in matrix.index if s not in shown]
+    assert len(shown) == 3 and left_out
+    assert all(s in full for s in left_out) and not any(s in capped for s in left_out)

@@ -123,24 +123,31 @@ def _recount_speakers(st: pd.DataFrame, original: pd.DataFrame, sp: pd.DataFrame
             keep["aliases"] = "; ".join(sorted({a for a in f"{keep['aliases']}; {gone['aliases']}".split("; ") if a}))
             if not str(keep.get("affiliation", "")):
                 keep["affiliation"] = gone.get("affiliation", "")
-    attributed = st[st["speaker"].astype(str) != ""]
-    counts = attributed.groupby(["report_id", "speaker"]).size()
-    before = original[original["speaker"].astype(str) != ""].groupby(["report_id", "speaker"]).size()
-    # one pass over the groups (not a filter of the whole table per person: quadratic at scale)
-    groups = attributed.groupby(["report_id", "speaker"]).indices
-    for (report, person), n in counts.items():
-        key = (str(report), str(person))
-        rows_of = attributed.iloc[groups[(report, person)]]
-        labels = rows_of["speaker_label"].astype(str)
+    attributed = st.loc[st["speaker"].astype(str) != "", ["report_id", "speaker", "speaker_label", "role"]].astype(str)
+    counts = {(r, s): int(n) for (r, s), n in attributed.groupby(["report_id", "speaker"], sort=True).size().items()}
+    before = original[original["speaker"].astype(str) != ""].astype(str).groupby(["report_id", "speaker"]).size()
+    # whole-table group-bys, one dict pass over their results: no per-person frame (it cost
+    # about a millisecond a person, and grew faster than the corpus)
+    labels: dict[tuple[str, str], set[str]] = {}
+    for r, s, label in attributed[["report_id", "speaker", "speaker_label"]].drop_duplicates().itertuples(index=False):
+        if label:
+            labels.setdefault((r, s), set()).add(label)
+    new_roles: dict[tuple[str, str], tuple[int, str]] = {}  # the role most of a new person's statements carry
+    role_counts = attributed.groupby(["report_id", "speaker", "role"], sort=True).size()
+    for (r, s, role), n in role_counts.items():
+        if (r, s) not in rows:
+            best = new_roles.get((r, s))
+            if best is None or n > best[0]:  # ties: the alphabetically first role (sorted group-by)
+                new_roles[(r, s)] = (int(n), role)
+    for key, n in counts.items():
         if key not in rows:
-            roles = rows_of["role"].astype(str)
-            rows[key] = {"report_id": key[0], "speaker": key[1], "role": roles.mode().sort_values().iloc[0],
+            rows[key] = {"report_id": key[0], "speaker": key[1], "role": new_roles[key][1],
                          "affiliation": "", "aliases": "", "n_statements": 0}
         row = rows[key]
-        row["aliases"] = "; ".join(sorted({a for a in str(row["aliases"]).split("; ") if a} | {x for x in labels if x}))
-        row["n_statements"] = int(n)
+        row["aliases"] = "; ".join(sorted({a for a in str(row["aliases"]).split("; ") if a} | labels.get(key, set())))
+        row["n_statements"] = n
     for key, row in list(rows.items()):
-        if key not in counts.index:
+        if key not in counts:
             lost_all = int(before.get(key, 0)) > 0
             if lost_all and not str(row.get("affiliation", "")):
                 del rows[key]

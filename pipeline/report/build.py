@@ -36,7 +36,7 @@ from pipeline.explore import (
     speaker_or_unattributed,
     speaker_theme_matrix,
 )
-from pipeline.figures import FiguresParams
+from pipeline.figures import FiguresParams, top_speakers
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,9 @@ class ReportParams:
     title: str = "Session themes"
     # quotes per theme on a session page, best-scoring first (the quote bank holds the candidates)
     quotes_per_theme: int = 6
+    # speakers listed in the corpus page's speaker x theme table (most statements first); past it the
+    # page says how many are left out (speaker_theme_counts.csv lists all, session pages list theirs)
+    max_index_speakers: int = 1000
     figures: FiguresParams = field(default_factory=FiguresParams)
     # processes that draw and render the session pages side by side (1: in the stage's process);
     # the pages are the same bytes whatever the number
@@ -268,13 +271,19 @@ def render_index(p: Processed, figures: dict[str, bytes], interactive: list[str]
         for name in STATIC_CAPTIONS
         if name in figures
     ]
+    speakers = speaker_theme_matrix(p)
+    shown = top_speakers(speakers, params.max_index_speakers)
+    speakers_note = ("" if len(shown) == len(speakers) else
+                     f"The {len(shown)} speakers with most statements, of {len(speakers)}; "
+                     "speaker_theme_counts.csv lists every speaker, each session page its own.")
     return env.get_template("index.html.j2").render(
         report_title=params.title,
         summary=summary,
+        speakers_note=speakers_note,
         sessions=table_view(overview, links=links),
         figures=figure_views,
         roles=table_view(role_theme_shares(p), index=True),
-        speakers=table_view(speaker_theme_matrix(p), index=True),
+        speakers=table_view(shown, index=True),
         topics=table_view(topics),
         interactive=[{"href": f"{name}.html", "text": INTERACTIVE_TITLES.get(name, name)} for name in interactive],
     )

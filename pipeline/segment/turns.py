@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.segment.labels import DEFAULT_LABEL_ROLES, MAX_LABEL_CHARS, Label, parse_label, role_words
+from pipeline.segment.name_entities import read_name
 from pipeline.segment.names import PARTICLES, SPEECH_VERBS, Roster, clean_name, has_name_shape
 from pipeline.segment.normalise import fold, strip_bullet
 
@@ -22,7 +23,6 @@ _FROM_RE = re.compile(r"^(?:from|de|desde)\s+(?P<who>[^:]{1,80}?)\s*:\s*(?P<rest
 _LABEL_RE = re.compile(rf"^(?P<who>[^:]{{1,{MAX_LABEL_CHARS}}}?)\s*:\s*(?P<rest>.*)$", re.DOTALL)
 # Where a new turn may start inside a bullet: after the end of a sentence.
 _TURN_START_RE = re.compile(r"(?<=[.?!…])\s+(?=[^\W\d_])")
-_NOT_PERSON_ENTITIES = frozenset({"GPE", "LOC", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "EVENT", "LAW", "WORK_OF_ART", "FAC", "PRODUCT", "LANGUAGE", "ORG", "NORP"})
 _MAX_NAME_WORDS = 6
 
 
@@ -105,30 +105,21 @@ class NameJudge:
             return False
         if loose and len(words) == 1 and re.fullmatch(r"[\w.\-']+", words[0]) and not words[0].isdigit():
             if words[0][0].isupper() or any(ch.isdigit() for ch in words[0]) or "_" in words[0]:
-                return not self._spacy_says_not_person(who)
+                return not read_name(self.nlp, who).not_person
         if not has_name_shape(who, max_tokens=_MAX_NAME_WORDS) and not (loose and _mostly_capitalised(who)):
             return False
         if not loose and len(words) == 1 and words[0].isupper():
             return False  # an acronym ("INAES: ...") names an organisation
         if self.roster.resolve(who) is not None:
             return True
-        doc = self.nlp(" ".join(words))
-        if any(ent.label_ == "PERSON" for ent in doc.ents):
+        reading = read_name(self.nlp, " ".join(words))
+        if reading.person_entity:
             return True
-        if self._spacy_says_not_person(" ".join(words)):
+        if reading.not_person:
             return False
-        alpha = [t for t in doc if t.is_alpha and t.lower_ not in PARTICLES]
         if loose:
-            return bool(alpha)
-        return bool(alpha) and all(t.pos_ == "PROPN" for t in alpha)
-
-    def _spacy_says_not_person(self, text: str) -> bool:
-        doc = self.nlp(text)
-        if any(ent.label_ == "PERSON" for ent in doc.ents):
-            return False
-        covered = sum(len(ent) for ent in doc.ents if ent.label_ in _NOT_PERSON_ENTITIES)
-        alpha = [t for t in doc if not t.is_punct]
-        return bool(alpha) and covered >= len(alpha)
+            return reading.has_alpha
+        return reading.has_alpha and reading.all_proper_nouns
 
 
 def _plausible_name(name: str) -> bool:
@@ -243,5 +234,4 @@ def _strong_person(who: str, judge: NameJudge) -> bool:
         return False  # a bare role word after a sentence ("... of the Chair: ...") is too weak
     if judge.roster.resolve(label.name) is not None:
         return True
-    doc = judge.nlp(clean_name(label.name))
-    return any(ent.label_ == "PERSON" for ent in doc.ents)
+    return read_name(judge.nlp, clean_name(label.name)).person_entity
