@@ -32,6 +32,9 @@ def command(
     corrections: Path | None = typer.Option(None, "--corrections", help="the analyst's corrections file (theme and topic rules)"),
     segment_corrections: Path | None = typer.Option(None, "--segment-corrections", help="the segment stage's corrections report"),
     corrections_report: Path | None = typer.Option(None, "--corrections-report", help="output: what became of every rule"),
+    lemma_cache: Path | None = typer.Option(
+        None, "--lemma-cache", help="folder keeping each statement's keyword lemmas across runs (not a DVC output)"
+    ),
 ) -> None:
     """Cluster statements into topics and name them by the codebook's themes."""
     from pipeline.memory import fix_mmap_threshold
@@ -61,7 +64,7 @@ def command(
                                      f"{encoder.name!r} gives {encoder.dimension}: rerun the embed stage (dvc repro)")
     try:
         result = assign_topics_and_themes(st, vectors, book, stage_encoder.encode, p,
-                                          order_free_backend(stage_encoder.encode))
+                                          order_free_backend(stage_encoder.encode), lemma_cache=lemma_cache)
     except ValueError as exc:
         raise InputError(params, str(exc)) from None
     result = apply_theme_rules(result, st, book.ids, p.themes.topic_min_share, corrections, segment_corrections, corrections_report)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,9 +20,9 @@ from pipeline.topics.keywords import (
     add_keyword_evidence,
     keyword_evidence,
     load_lemmatiser,
-    pooled_content_lemmas,
     theme_vocabularies,
 )
+from pipeline.topics.lemma_cache import cached_content_lemmas, lemma_cache_for
 from pipeline.topics.model import fit_topics, is_large, topic_label, topic_words
 from pipeline.topics.params import TopicsParams
 from pipeline.topics.themes import (
@@ -50,11 +51,13 @@ class TopicsResult:
 
 
 def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, params: TopicsParams,
-                 docs: list[str] | None = None) -> np.ndarray:
+                 docs: list[str] | None = None, lemma_cache: Path | None = None) -> np.ndarray:
     """Each statement's score for each codebook theme, before topic smoothing (rows sum to 1).
 
     With `docs` (the statements' texts) and `themes.keyword_weight` > 0 the
-    embedding scores are sharpened by keyword evidence (see `keywords`).
+    embedding scores are sharpened by keyword evidence (see `keywords`); with
+    `lemma_cache` (a folder) the keyword lemmas of texts seen before are read
+    from it, not found again (`lemma_cache.py`: the same values).
     """
     texts, labels = codebook_training_set(codebook)
     scorer = fit_theme_scorer(codebook, encode(texts), labels, params.themes, params.seed)
@@ -69,7 +72,9 @@ def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, par
     model = params.themes.keyword_spacy_model
     nlp = load_lemmatiser(model)
     vocabularies = theme_vocabularies(nlp, codebook)
-    lemmas = pooled_content_lemmas(model, docs, frozenset().union(*vocabularies), params.lemma_workers, nlp=nlp)
+    keep = frozenset().union(*vocabularies)
+    cache = lemma_cache_for(lemma_cache, nlp, keep) if lemma_cache is not None else None
+    lemmas = cached_content_lemmas(model, docs, keep, params.lemma_workers, nlp, cache)
     evidence = keyword_evidence(lemmas, vocabularies)
     return add_keyword_evidence(scores, evidence, weight)
 
@@ -81,12 +86,15 @@ def assign_topics_and_themes(
     encode: Encode,
     params: TopicsParams,
     embedding_model: Any,
+    *,
+    lemma_cache: Path | None = None,
 ) -> TopicsResult:
     """Fit emergent topics, name every statement by a theme, map topics to themes.
 
     `embeddings[i]` is the vector of `statements.iloc[i]`; `encode` embeds
     codebook texts with the same model; `embedding_model` is what BERTopic uses
-    to embed candidate keywords (never the statements).
+    to embed candidate keywords (never the statements); `lemma_cache`, a folder
+    that keeps the statements' keyword lemmas across runs (see `theme_scores`).
     """
     missing = [c for c in STATEMENT_COLUMNS if c not in statements.columns]
     if missing:
@@ -103,7 +111,7 @@ def assign_topics_and_themes(
         embeddings = normalise_rows(embeddings)
     docs = [str(t) for t in statements["text"]]
 
-    raw_scores = theme_scores(codebook, embeddings, encode, params, docs)
+    raw_scores = theme_scores(codebook, embeddings, encode, params, docs, lemma_cache)
     fitted = fit_topics(docs, embeddings, params, embedding_model, guide=raw_scores.argmax(axis=1))
     topics = fitted.topics
     scores = smooth_by_topic(raw_scores, topics, params.themes.topic_weight)
