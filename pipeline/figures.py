@@ -148,7 +148,7 @@ def largest_sessions(p: Processed, limit: int) -> tuple[pd.DataFrame, str]:
     if len(shares) <= limit:
         return shares, title
     weight = p.session_shares.set_index("report_id")["n_substantive"].astype(float)
-    return top_rows(shares, weight, limit), f"{title} ({limit} of {len(shares)} sessions, most statements first)"
+    return top_rows(shares, weight, limit), f"{title} (the {limit} with most statements, of {len(shares)})"
 
 
 def static_figures(p: Processed, params: FiguresParams) -> dict[str, bytes]:

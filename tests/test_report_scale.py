@@ -154,7 +154,7 @@ print("_loaded_a_topic_model_here" in sys.modules, "bertopic" in sys.modules)
 def test_the_session_chart_keeps_the_sessions_with_most_statements(p):
     shares, title = figures.largest_sessions(p, 1)
     assert list(shares.index) == ["r1"]  # 7 substantive statements against r2's 4
-    assert "1 of 2 sessions" in title
+    assert "(the 1 with most statements, of 2)" in title
     all_shares, plain = figures.largest_sessions(p, 60)
     assert list(all_shares.index) == ["r1", "r2"] and plain == "Theme shares per session"
 
