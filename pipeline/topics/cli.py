@@ -62,9 +62,11 @@ def command(
     if len(vectors) and vectors.shape[1] != encoder.dimension:
         raise InputError(embeddings, f"vectors have {vectors.shape[1]} dimensions but embed.model "
                                      f"{encoder.name!r} gives {encoder.dimension}: rerun the embed stage (dvc repro)")
+    texts = st["text"].astype(str).tolist()  # BERTopic embeds some statements again: their vectors are known
     try:
         result = assign_topics_and_themes(st, vectors, book, stage_encoder.encode, p,
-                                          order_free_backend(stage_encoder.encode), lemma_cache=lemma_cache)
+                                          order_free_backend(stage_encoder.encode, known=(texts, vectors)),
+                                          lemma_cache=lemma_cache)
     except ValueError as exc:
         raise InputError(params, str(exc)) from None
     result = apply_theme_rules(result, st, book.ids, p.themes.topic_min_share, corrections, segment_corrections, corrections_report)

@@ -20,7 +20,7 @@ vectors; the encoder only embeds candidate keywords for KeyBERTInspired.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import logging
 import math
@@ -305,7 +305,8 @@ def _unit_rows(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms == 0, 1.0, norms)
 
 
-def order_free_backend(encode: Callable[[list[str]], np.ndarray]) -> Any:
+def order_free_backend(encode: Callable[[list[str]], np.ndarray],
+                       known: tuple[Sequence[str], np.ndarray] | None = None) -> Any:
     """BERTopic's embedding backend over the embed stage's own encoding.
 
     KeyBERTInspired embeds its candidate words in the order of a Python set,
@@ -314,12 +315,36 @@ def order_free_backend(encode: Callable[[list[str]], np.ndarray]) -> Any:
     so topics.json of the saved model from run to run. `encode` (equal-length
     batches, see pipeline/embed/encode.py) gives a text the same vector
     whatever its neighbours, so the saved model is byte-stable.
+
+    Each distinct text is encoded once per run: MMR asks again for the words
+    KeyBERTInspired embedded. With `known` (the statements' texts and their
+    vectors, as the embed stage made them), a statement BERTopic embeds again
+    (KeyBERTInspired's representative documents) takes its vector from there.
     """
     from bertopic.backend import BaseEmbedder
 
+    memo: dict[str, np.ndarray] = {}
+    rows: dict[str, int] | None = None
+
     class _StageEncoding(BaseEmbedder):
         def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
-            return np.asarray(encode(list(documents)), dtype=np.float32)
+            nonlocal rows
+            docs = [str(d) for d in documents]
+            if not docs:
+                return np.asarray(encode([]), dtype=np.float32)
+            if known is not None and rows is None:  # built when first asked: after UMAP's peak
+                rows = {text: i for i, text in enumerate(known[0])}
+            missing = []
+            for doc in dict.fromkeys(docs):
+                if doc in memo:
+                    continue
+                if rows is not None and doc in rows:
+                    memo[doc] = np.asarray(known[1][rows[doc]], dtype=np.float32)  # type: ignore[index]
+                else:
+                    missing.append(doc)
+            if missing:
+                memo.update(zip(missing, np.asarray(encode(missing), dtype=np.float32)))
+            return np.stack([memo[d] for d in docs])
 
     return _StageEncoding()
 
