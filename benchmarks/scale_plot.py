@@ -22,8 +22,13 @@ ORDER = ("segment", "embed", "topics", "segments", "tables", "report", "export",
 
 
 def load_runs(folder: Path) -> list[dict]:
-    """Cold runs, one per size (a run with --incremental holds its cold run too; --reuse files do not)."""
-    runs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("scale_*.json"))]
+    """Cold runs, one per size (a run with --incremental holds its cold run too; --reuse files do not).
+
+    Where a size has both, the plain scale_N.json wins: the exponents are fitted on the runs made
+    together, and an --incremental run is usually made on another day.
+    """
+    files = sorted(folder.glob("scale_*.json"), key=lambda p: (not p.stem.endswith("_incr"), p.name))
+    runs = [json.loads(p.read_text(encoding="utf-8")) for p in files]
     by_size = {r["statements"]: r for r in runs if "cold_stages" not in r}
     return [by_size[n] for n in sorted(by_size)]
 
