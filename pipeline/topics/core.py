@@ -93,7 +93,8 @@ def assign_topics_and_themes(
 
     `embeddings[i]` is the vector of `statements.iloc[i]`; `encode` embeds
     codebook texts with the same model; `embedding_model` is what BERTopic uses
-    to embed candidate keywords (never the statements); `lemma_cache`, a folder
+    to embed candidate keywords and representative statements (the CLI gives it
+    the statements' own vectors, `model.order_free_backend`); `lemma_cache`, a folder
     that keeps the statements' keyword lemmas across runs (see `theme_scores`).
     """
     missing = [c for c in STATEMENT_COLUMNS if c not in statements.columns]
