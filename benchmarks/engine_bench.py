@@ -50,7 +50,6 @@ from benchmarks.scale_bench import calibrate, loadavg
 from benchmarks.scale_corpus import default_shared
 
 REPO = Path(__file__).resolve().parents[1]
-CAP = Path("corpora") / "cap_sotu" / "df_cap_sotu_test.csv"
 ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
        "RAY_USAGE_STATS_ENABLED": "0", "RAY_DEDUP_LOGS": "0"}
 ENGINES = ("local1", "local", "dask", "ray")
@@ -95,12 +94,10 @@ class TreeMemory:
 
 
 def cap_sentences(shared: Path, n: int) -> list[str]:
-    import pandas as pd
+    """The first `n` distinct real sentences of the CAP set (the embed benchmark's texts)."""
+    from benchmarks.embed_bench import cap_texts
 
-    path = shared / CAP
-    if not path.is_file():
-        raise SystemExit(f"error: {path}: file not found (pass --shared)")
-    texts = pd.read_csv(path, usecols=["text_original"])["text_original"].dropna().astype(str)
+    texts = cap_texts(shared)["text_original"].dropna().astype(str)
     return list(dict.fromkeys(texts))[:n]
 
 
