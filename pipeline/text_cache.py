@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 MAX_SHARDS = 16
 DAMAGED_SUFFIX = ".damaged"
+# What the in-memory index holds for a value this process stored: it is on disk, and read back
+# only if asked for again, so a run that stores a million vectors does not also keep them
+_WRITTEN = object()
 # What numpy raises on a truncated or garbled .npz
 _UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
 
@@ -122,12 +125,21 @@ class TextCache:
     def __len__(self) -> int:
         return len(self._load())
 
+    def _reload(self) -> dict[str, Any]:
+        """Every value from disk again, those this process stored included."""
+        self._values = None
+        return self._load()
+
     def lookup(self, texts: Sequence[str]) -> dict[str, Any]:
         """The cached value of each text that has one, by text."""
         values = self._load()
         found: dict[str, Any] = {}
         for text in texts:
-            value = values.get(text_key(text))
+            key = text_key(text)
+            value = values.get(key)
+            if value is _WRITTEN:
+                values = self._reload()
+                value = values.get(key)
             if value is not None:
                 found[text] = value
         return found
@@ -149,7 +161,7 @@ class TextCache:
         keys = sorted(fresh)
         array = self.to_array([fresh[k] for k in keys])
         self._write_shard(keys, array)
-        known.update(zip(keys, self.from_array(array)))  # as a later run reads them back
+        known.update(dict.fromkeys(keys, _WRITTEN))
         if len(self._shards()) > MAX_SHARDS:
             self.compact()
 
@@ -157,6 +169,8 @@ class TextCache:
         """Merge every shard into one (written first, then the old ones removed)."""
         old = self._shards()
         values = self._load()
+        if any(value is _WRITTEN for value in values.values()):
+            values = self._reload()
         if len(old) <= 1 or not values:
             return
         keys = sorted(values)

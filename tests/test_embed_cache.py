@@ -104,3 +104,15 @@ def test_many_shards_are_merged_without_losing_a_vector(tmp_path):
 def test_store_refuses_mismatched_lengths(tmp_path):
     with pytest.raises(ValueError, match="2 texts but 1 vectors"):
         VectorCache(tmp_path, "ns").store(["a", "b"], _vectors(1, 0))
+
+
+def test_values_stored_by_this_instance_are_read_back_when_looked_up(tmp_path):
+    cache = VectorCache(tmp_path, "ns")
+    first, second = _vectors(2, 7), _vectors(1, 8)
+    cache.store(["a", "b"], first)
+    cache.store(["c"], second)  # its index holds a marker for a and b, not their vectors
+    found = cache.lookup(["b", "c", "never seen"])
+    assert sorted(found) == ["b", "c"]
+    np.testing.assert_array_equal(found["b"], first[1])
+    np.testing.assert_array_equal(found["c"], second[0])
+    assert len(cache) == 3

@@ -93,3 +93,27 @@ def test_steps_give_the_same_vectors_and_one_shard_each(embed_encoder, tmp_path,
     np.testing.assert_array_equal(stepped[:5], whole)
     np.testing.assert_array_equal(stepped[5], whole[0])
     assert len(list((tmp_path / "steps").rglob("shard-*.npz"))) == 3
+
+
+def test_a_corpus_s_vectors_are_held_once_whatever_the_steps(embed_encoder, tmp_path, monkeypatch):
+    """Peak numpy memory of a cold run is the result plus about one step, not a copy per step and per cache."""
+    import tracemalloc
+
+    from pipeline.embed import incremental
+
+    texts = [f"Statement {i}: cooperatives in region {i % 17} ask for credit and training." for i in range(600)]
+    params = EmbedParams()
+    monkeypatch.setattr(incremental, "ENCODE_STEP", 100)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        vectors, report = embed_with_cache(texts, embed_encoder, params, cache_for(embed_encoder, params, tmp_path))
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert report.encoded == 600
+    # measured: 1.84x the result now (result, one step's work, keys); 3.3x when every step's vectors
+    # and the cache's copy of them were kept until the result was assembled
+    assert peak < 2.5 * vectors.nbytes, (peak, vectors.nbytes)
+    again = incremental.VectorCache(tmp_path, cache_for(embed_encoder, params, tmp_path).dir.name).lookup(texts)
+    np.testing.assert_array_equal(np.stack([again[t] for t in texts]), vectors)

@@ -68,20 +68,28 @@ def embed_with_cache(
     truncated: tuple[str, ...] = ()
     if missing and params.long_text.strategy == "truncate":
         truncated = tuple(missing[i] for i in find_long_texts(missing, encoder))
+    # One matrix of the distinct texts' vectors, filled as they are read or encoded: the corpus's
+    # vectors are held once (a step's fresh vectors are copied in and dropped; the cache keeps
+    # only what it read from disk).
+    vectors = np.empty((len(distinct), encoder.dimension), dtype=np.float32)
+    row = {text: i for i, text in enumerate(distinct)}
+    for text, vector in found.items():
+        vectors[row[text]] = vector
+    del found
     for start in range(0, len(missing), ENCODE_STEP):
         step = missing[start : start + ENCODE_STEP]
         fresh = _encode(step, encoder, params, show_progress_bar)
         if cache is not None:
             cache.store(step, fresh)
-        found.update(zip(step, fresh))
+        vectors[[row[t] for t in step]] = fresh
+        del fresh
     report = EmbedReport(
         texts=len(texts), distinct=len(distinct), cached=len(distinct) - len(missing), encoded=len(missing),
         truncated=truncated,
     )
     log.debug("%d text(s): %d encoded, %d read from the cache", report.distinct, report.encoded, report.cached)
-    vectors = np.empty((len(texts), encoder.dimension), dtype=np.float32)
-    for i, text in enumerate(texts):
-        vectors[i] = found[text]
+    if len(distinct) < len(texts):  # repeated texts: one row each, in `texts` order
+        vectors = vectors[[row[t] for t in texts]]
     return vectors, report
 
 
