@@ -46,12 +46,12 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import scale_bench
 from benchmarks.scale_bench import calibrate, loadavg
 from benchmarks.scale_corpus import default_shared
 
 REPO = Path(__file__).resolve().parents[1]
-ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-       "RAY_USAGE_STATS_ENABLED": "0", "RAY_DEDUP_LOGS": "0"}
+ENV = {**scale_bench.ENV, "RAY_USAGE_STATS_ENABLED": "0", "RAY_DEDUP_LOGS": "0"}
 ENGINES = ("local1", "local", "dask", "ray")
 ORDER = ("local1", "local", "dask", "ray", "ray", "dask")
 
@@ -103,34 +103,24 @@ def cap_sentences(shared: Path, n: int) -> list[str]:
 
 def stage_params():
     """The embed section of this project's params.yaml, as the stage reads it."""
-    import yaml
+    from pipeline.embed.settings import EmbedParams
+    from pipeline.params import load_section
 
-    from pipeline.embed.settings import EmbedParams, LongTextParams
-
-    section = dict(yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))["embed"])
-    long_text = LongTextParams(**section.pop("long_text", {}))
-    return EmbedParams(**section, long_text=long_text)
+    return load_section(REPO / "params.yaml", "embed", EmbedParams)
 
 
 class _RayEncoder:
-    """A Ray Data actor: loads the model once, then encodes batches with the stage's code."""
+    """A Ray Data actor running the Dask workers' very task (`distributed._encode_chunk`) on each batch."""
 
     def __init__(self, settings: dict) -> None:
-        import pipeline.offline  # noqa: F401
-        from pipeline.embed.encode import embed_texts
-        from pipeline.embed.model import load_encoder
-        from pipeline.embed.settings import EmbedParams, LongTextParams
+        from pipeline.embed.distributed import _encode_chunk
 
-        settings = dict(settings)
-        long_text = LongTextParams(**settings.pop("long_text"))
-        self.params = EmbedParams(**settings, long_text=long_text)
-        self.encoder = load_encoder(self.params.model, **self.params.encoder_options())
-        self.encoder.model  # the weights load here, once per actor
-        self._embed = embed_texts
+        self._settings = settings
+        self._encode = _encode_chunk
+        self._encode(["The model loads once per actor."], dict(settings))
 
     def __call__(self, batch: dict) -> dict:
-        vectors = self._embed([str(t) for t in batch["text"]], self.encoder, **self.params.encoding_options())
-        return {"vector": vectors}
+        return {"vector": self._encode([str(t) for t in batch["text"]], dict(self._settings))}
 
 
 def _ray_pass(texts: list[str], params) -> np.ndarray:
