@@ -10,12 +10,26 @@ else `~/.cache/session-themes/numba`), outside the project, and safe to delete:
 numba recompiles, and the compiled code computes the same numbers either way.
 A `NUMBA_CACHE_DIR` already set by the user wins. It must be set before numba
 is imported, so the package sets it when it is imported itself.
+
+Most of what PyNNDescent compiles is not marked for caching at all (`njit()`
+without `cache=True`): at 100,000 statements its nearest-neighbour descent
+compiled for about 47 s in every run, and UMAP's `smooth_knn_dist` a few more.
+`cache_library_kernels` marks those kernels for the same cache before they
+first run; what remains compiled per process are the few that take a distance
+function as an argument, which numba cannot keep ("dynamic globals"): a UMAP fit
+with the topics stage's settings compiled for 67.6 s with an empty folder and
+16.1 s with a filled one (was about 54 s every run).
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from pathlib import Path
+
+# the libraries whose numba kernels `cache_library_kernels` keeps
+JIT_LIBRARIES = ("umap", "pynndescent")
 
 
 def jit_cache_folder() -> Path:
@@ -28,3 +42,28 @@ def use_persistent_jit_cache() -> None:
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
     os.environ["NUMBA_CACHE_DIR"] = str(jit_cache_folder())
+
+
+def cache_library_kernels(libraries: tuple[str, ...] = JIT_LIBRARIES) -> int:
+    """Mark the imported modules' numba functions that do not cache themselves for numba's cache.
+
+    Call after importing the libraries and before they compile (their first fit). The
+    compiled code is the same either way; numba keys what it keeps by the function's
+    source file, signature and CPU, and recompiles when any of them changes. Returns how
+    many functions were marked.
+    """
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+    from numba.core.errors import NumbaWarning
+
+    # kernels that take a distance function as an argument cannot be kept; numba says so each run
+    warnings.filterwarnings("ignore", message=".*Cannot cache compiled function", category=NumbaWarning)
+    marked = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in libraries:
+            continue
+        for obj in list(vars(module).values()):
+            if isinstance(obj, Dispatcher) and isinstance(obj._cache, NullCache) and obj.py_func.__module__ == name:
+                obj.enable_caching()
+                marked += 1
+    return marked

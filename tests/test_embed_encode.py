@@ -120,3 +120,19 @@ def test_pass_rows_is_a_function_of_the_length_and_limits():
     assert pass_rows(200, 64, 1024, min_tokens=64) == 5
     assert pass_rows(10, 64, 1024, min_tokens=64) == 64  # and so does batch_size
     assert pass_rows(3000, 64, 1024, min_tokens=64) == 1
+
+
+@pytest.mark.slow
+def test_word_pieces_made_once_give_the_vectors_of_the_model_s_own_preprocessing(embed_encoder, long_text, tokenizer):
+    # texts of varied lengths, odd spaces and characters, one longer than the model reads
+    texts = ["  Cooperatives need access to finance.  ", "tab\tseparated\twords", "Ünïcödé naïve café — “quotes”",
+             "x", "Cooperatives need access to finance.", long_text[:4000]]
+    tokens = embed_encoder.tokenize(texts)
+    expected = [min(n + 2, embed_encoder.max_tokens) for n in count_tokens(texts, tokenizer)]
+    assert tokens.lengths == expected
+    for i, text in enumerate(texts):  # each alone: one forward pass of one text, as encode_batch makes it
+        np.testing.assert_array_equal(embed_encoder.encode_tokenized([tokens.items[i]]),
+                                      embed_encoder.encode_batch([text], batch_size=1))
+    same_length = [i for i, n in enumerate(tokens.lengths) if n == tokens.lengths[0]]
+    together = embed_encoder.encode_tokenized([tokens.items[i] for i in same_length])
+    np.testing.assert_array_equal(together, embed_encoder.encode_batch([texts[i] for i in same_length], batch_size=8))

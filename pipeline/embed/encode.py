@@ -33,17 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.embed.model import Encoder
+from pipeline.embed.model import SPECIAL_TOKENS, Encoder, Tokenized
 from pipeline.embed.settings import MIN_BATCH_TOKENS, LongTextParams
 
 log = logging.getLogger(__name__)
 
-_SPECIAL_TOKENS = 2  # [CLS] and [SEP]
-
-
 def content_token_limit(encoder: Encoder) -> int:
     """Word pieces of a text the model reads, special tokens excluded."""
-    return encoder.max_tokens - _SPECIAL_TOKENS
+    return encoder.max_tokens - SPECIAL_TOKENS
 
 
 # Texts tokenised at once when counting word pieces: a fast tokenizer's output keeps every
@@ -153,23 +150,30 @@ def embed_texts(
     if not distinct:
         return np.zeros((0, encoder.dimension), dtype=np.float32)
 
-    # Each distinct text becomes one or more pieces (windows) to encode.
-    pieces_of: list[list[str]] = [[t] for t in distinct]
+    # Each distinct text becomes one or more pieces (windows) to encode; every piece is tokenised
+    # once, and its forward pass reads those word pieces (`Encoder.tokenize`).
+    tokens = encoder.tokenize(distinct)
+    pieces_of: list[list[int]] = [[i] for i in range(len(distinct))]
     if long_text.strategy == "windows":
         window = min(long_text.window_tokens, content_token_limit(encoder))
         overlap = min(long_text.overlap_tokens, window // 2 - 1)
-        lengths = count_tokens(distinct, encoder.tokenizer)
-        for i, n in enumerate(lengths):
-            if n > content_token_limit(encoder):
-                pieces_of[i] = split_into_windows(
-                    distinct[i], encoder.tokenizer, window_tokens=window, overlap_tokens=overlap
-                )
-        n_long = sum(len(p) > 1 for p in pieces_of)
-        if n_long:
-            log.info("%d long text(s) split into windows of %d word pieces", n_long, window)
+        cut = [i for i, n in enumerate(tokens.lengths) if n >= encoder.max_tokens]  # perhaps cut by the model
+        exact = count_tokens([distinct[i] for i in cut], encoder.tokenizer)
+        long = [i for i, n in zip(cut, exact) if n > content_token_limit(encoder)]
+        if long:
+            windows = [split_into_windows(distinct[i], encoder.tokenizer, window_tokens=window, overlap_tokens=overlap)
+                       for i in long]
+            extra = encoder.tokenize([w for pieces in windows for w in pieces])
+            start = len(distinct)
+            items, lengths = list(tokens.items) + extra.items, list(tokens.lengths) + extra.lengths
+            for i, pieces in zip(long, windows):
+                pieces_of[i] = list(range(start, start + len(pieces)))
+                start += len(pieces)
+            tokens = Tokenized(items, lengths)
+            log.info("%d long text(s) split into windows of %d word pieces", len(long), window)
 
-    flat = [p for pieces in pieces_of for p in pieces]
-    lengths = [min(n + _SPECIAL_TOKENS, encoder.max_tokens) for n in count_tokens(flat, encoder.tokenizer)]
+    flat = [k for pieces in pieces_of for k in pieces]
+    lengths = [tokens.lengths[k] for k in flat]
     raw = np.empty((len(flat), encoder.dimension), dtype=np.float32)
     batches = equal_length_batches(lengths, batch_size, batch_tokens)
     if show_progress_bar:
@@ -177,9 +181,10 @@ def embed_texts(
 
         batches = tqdm(batches, desc="embed", unit="batch")
     for batch in batches:
-        rows = [flat[i] for i in batch]
+        rows = [tokens.items[flat[i]] for i in batch]
         rows += [rows[0]] * (pass_rows(lengths[batch[0]], batch_size, batch_tokens) - len(rows))
-        raw[batch] = encoder.encode_batch(rows, batch_size=len(rows))[: len(batch)]
+        raw[batch] = encoder.encode_tokenized(rows)[: len(batch)]
+    del tokens
 
     out = np.empty((len(distinct), raw.shape[1]), dtype=np.float32)
     row = 0

@@ -64,7 +64,10 @@ def embed_with_cache(
     """
     distinct = list(dict.fromkeys(texts))
     found = cache.lookup(distinct) if cache is not None else {}
-    missing = [t for t in distinct if t not in found]
+    # Shortest first (characters, a proxy for word pieces), so that each step holds few lengths and
+    # fills few last passes of a length with copies (encode.py): 100,000 statements, 2 steps, 9% of
+    # the word pieces computed were copies in input order, 6% in this order (5% in one step).
+    missing = sorted((t for t in distinct if t not in found), key=len)
     truncated: tuple[str, ...] = ()
     if missing and params.long_text.strategy == "truncate":
         truncated = tuple(missing[i] for i in find_long_texts(missing, encoder))

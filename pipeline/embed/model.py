@@ -16,6 +16,7 @@ import importlib.util
 import logging
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -215,16 +216,75 @@ class Encoder:
     def _forward(self, texts: list[str]) -> np.ndarray:
         """One forward pass of every module of the model (what `SentenceTransformer.encode` runs per
         batch, the same numbers, without its sorting, padding bookkeeping and progress machinery)."""
+        return self._forward_features(self._preprocess(texts))
+
+    def _preprocess(self, texts: list[str]) -> dict[str, Any]:
+        """The model's own input for `texts` (word piece ids, masks), padded to the longest."""
+        model = self.model
+        prepare = getattr(model, "preprocess", None) or model.tokenize
+        return prepare(texts)
+
+    def _forward_features(self, features: dict[str, Any]) -> np.ndarray:
         import torch
 
         model = self.model
         model.eval()  # every module, every time: a caller may have left a submodule in training mode (dropout)
-        prepare = getattr(model, "preprocess", None) or model.tokenize
-        features = prepare(texts)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
                                                     enabled=self.precision == "bfloat16"):
             vectors = model.forward(features)["sentence_embedding"]
         return vectors.float().numpy()
+
+    def tokenize(self, texts: Sequence[str]) -> Tokenized:
+        """Each text's model input, made once: its word pieces (special tokens included, cut at
+        `max_tokens` as the model cuts them) and what a forward pass reads of it (`encode_tokenized`).
+
+        The torch backend keeps the model's own preprocessing of each text, unpadded, so a pass
+        of texts of one length reads exactly what `encode_batch` would have made of them; ONNX
+        keeps the texts (its runner tokenises them).
+        """
+        if self.backend == "onnx":
+            from pipeline.embed.encode import count_tokens
+
+            cap = self.max_tokens
+            return Tokenized(list(texts), [min(n + SPECIAL_TOKENS, cap) for n in count_tokens(texts, self.tokenizer)])
+        items: list[Any] = []
+        lengths: list[int] = []
+        for k in range(0, len(texts), TOKENIZE_CHUNK):
+            features = self._preprocess(list(texts[k : k + TOKENIZE_CHUNK]))
+            arrays = {key: v.numpy() for key, v in features.items() if hasattr(v, "numpy")}
+            rest = {key: v for key, v in features.items() if key not in arrays}
+            mask = arrays["attention_mask"].astype(bool)
+            for r in range(len(mask)):
+                keep = mask[r]
+                items.append((rest, {key: a[r][keep] for key, a in arrays.items()}))
+                lengths.append(int(keep.sum()))
+        return Tokenized(items, lengths)
+
+    def encode_tokenized(self, items: list[Any]) -> np.ndarray:
+        """The vectors (float32) of `Tokenized.items` of one length, in one forward pass."""
+        if self.backend == "onnx":
+            return self.encode_batch(items, batch_size=len(items))
+        import torch
+
+        rest, first = items[0]
+        features = dict(rest)
+        for key in first:
+            features[key] = torch.from_numpy(np.stack([arrays[key] for _, arrays in items]))
+        return self._forward_features(features)
+
+
+# Texts preprocessed at once by `Encoder.tokenize`: the padded batch is dropped after each chunk.
+TOKENIZE_CHUNK = 2048
+SPECIAL_TOKENS = 2  # [CLS] and [SEP]
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """Texts made ready for the model once: `items[i]` is what a forward pass reads of text i,
+    `lengths[i]` its word pieces with special tokens (at most the model's `max_tokens`)."""
+
+    items: list[Any]
+    lengths: list[int]
 
 
 @lru_cache(maxsize=1)

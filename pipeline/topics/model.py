@@ -200,6 +200,9 @@ class GuardedClusterer:
         from hdbscan import HDBSCAN
         from umap import UMAP
 
+        from pipeline.jit_cache import cache_library_kernels
+
+        cache_library_kernels()  # PyNNDescent's kernels, compiled once per machine, not per run
         p, n = self.params, len(X)
         u, h = p.umap, p.hdbscan
         reducer = UMAP(
