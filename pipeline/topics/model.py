@@ -198,22 +198,10 @@ class GuardedClusterer:
     def _umap_hdbscan(self, X: np.ndarray, guide: np.ndarray | None, keep: bool = False) -> Any:
         """HDBSCAN's labels of UMAP's reduction of `X`; with `keep`, also the fitted UMAP."""
         from hdbscan import HDBSCAN
-        from umap import UMAP
 
-        from pipeline.jit_cache import cache_library_kernels
-
-        cache_library_kernels()  # PyNNDescent's kernels, compiled once per machine, not per run
         p, n = self.params, len(X)
-        u, h = p.umap, p.hdbscan
-        reducer = UMAP(
-            n_neighbors=max(2, min(u.n_neighbors, n - 1)),
-            n_components=max(2, min(u.n_components, n - 2)),
-            min_dist=u.min_dist,
-            metric=u.metric,
-            random_state=p.seed,
-            low_memory=n >= u.low_memory_from,
-            **({"target_metric": "categorical", "target_weight": u.guide_weight} if guide is not None else {}),
-        )
+        h = p.hdbscan
+        reducer = umap_reducer(p, n, guided=guide is not None)
         release_freed_memory()  # what the steps before freed is not carried into UMAP's peak
         reduced = reducer.fit_transform(X, y=guide)
         if not keep:
@@ -230,6 +218,25 @@ class GuardedClusterer:
         )
         labels = np.asarray(clusterer.fit(reduced).labels_, dtype=int)
         return (labels, reducer) if keep else labels
+
+
+def umap_reducer(params: TopicsParams, n: int, *, guided: bool) -> Any:
+    """The stage's UMAP for `n` statements (guided: the codebook as a categorical target)."""
+    from umap import UMAP
+
+    from pipeline.jit_cache import cache_library_kernels
+
+    cache_library_kernels()  # PyNNDescent's kernels, compiled once per machine, not per run
+    u = params.umap
+    return UMAP(
+        n_neighbors=max(2, min(u.n_neighbors, n - 1)),
+        n_components=max(2, min(u.n_components, n - 2)),
+        min_dist=u.min_dist,
+        metric=u.metric,
+        random_state=params.seed,
+        low_memory=n >= u.low_memory_from,
+        **({"target_metric": "categorical", "target_weight": u.guide_weight} if guided else {}),
+    )
 
 
 # Similarities computed at once by the exact neighbour search (rows x sample): 128 MB of float64
