@@ -38,6 +38,7 @@ from pipeline.embed.settings import MIN_BATCH_TOKENS, LongTextParams
 
 log = logging.getLogger(__name__)
 
+
 def content_token_limit(encoder: Encoder) -> int:
     """Word pieces of a text the model reads, special tokens excluded."""
     return encoder.max_tokens - SPECIAL_TOKENS
