@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.embed.encode import embed_texts
+from pipeline.embed.encode import embed_texts, equal_length_batches
 from pipeline.embed.model import Encoder, _load_sentence_transformer, load_encoder
 
 pytestmark = pytest.mark.slow
@@ -117,3 +117,20 @@ def test_bfloat16_vectors_do_not_depend_on_neighbours(cap_texts):
     np.testing.assert_array_equal(shuffled, among[order])
     float32 = embed_texts(cap_texts, load_encoder("all-MiniLM-L6-v2"))
     assert float((among * float32).sum(axis=1).min()) >= 0.999
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_passes_side_by_side_give_the_bits_of_one_pass_at_a_time(embed_encoder, cap_texts, precision):
+    from dataclasses import replace
+
+    from pipeline.embed.model import native_bfloat16
+
+    if precision == "bfloat16" and not native_bfloat16():
+        pytest.skip("bfloat16 is emulated on this CPU (the stage's auto precision is float32 here)")
+    alone = replace(embed_encoder, precision=precision, threads=1)  # the same weights, one pass at a time
+    side_by_side = replace(alone, threads=2)
+    tokens = alone.tokenize(cap_texts + [" ".join(cap_texts[:40])])  # and one the model cuts
+    passes = [[tokens.items[i] for i in batch] for batch in equal_length_batches(tokens.lengths, 128, 2048)]
+    assert len(passes) > 20 and max(tokens.lengths) == alone.max_tokens
+    for one, two in zip(map(alone.encode_tokenized, passes), side_by_side.encode_passes(passes), strict=True):
+        np.testing.assert_array_equal(one, two)

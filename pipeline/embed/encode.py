@@ -177,14 +177,18 @@ def embed_texts(
     lengths = [tokens.lengths[k] for k in flat]
     raw = np.empty((len(flat), encoder.dimension), dtype=np.float32)
     batches = equal_length_batches(lengths, batch_size, batch_tokens)
+
+    def filled(batch: list[int]) -> list[Any]:
+        rows = [tokens.items[flat[i]] for i in batch]
+        return rows + [rows[0]] * (pass_rows(lengths[batch[0]], batch_size, batch_tokens) - len(rows))
+
+    done = zip(batches, encoder.encode_passes(map(filled, batches)))
     if show_progress_bar:
         from tqdm.auto import tqdm
 
-        batches = tqdm(batches, desc="embed", unit="batch")
-    for batch in batches:
-        rows = [tokens.items[flat[i]] for i in batch]
-        rows += [rows[0]] * (pass_rows(lengths[batch[0]], batch_size, batch_tokens) - len(rows))
-        raw[batch] = encoder.encode_tokenized(rows)[: len(batch)]
+        done = tqdm(done, total=len(batches), desc="embed", unit="batch")
+    for batch, vectors in done:
+        raw[batch] = vectors[: len(batch)]
     del tokens
 
     out = np.empty((len(distinct), raw.shape[1]), dtype=np.float32)
