@@ -134,3 +134,21 @@ def test_passes_side_by_side_give_the_bits_of_one_pass_at_a_time(embed_encoder, 
     assert len(passes) > 20 and max(tokens.lengths) == alone.max_tokens
     for one, two in zip(map(alone.encode_tokenized, passes), side_by_side.encode_passes(passes), strict=True):
         np.testing.assert_array_equal(one, two)
+
+
+def test_linear_weights_cast_once_give_the_bits_of_autocast(embed_encoder, cap_texts):
+    from dataclasses import replace
+
+    import torch
+
+    from pipeline.embed.model import native_bfloat16
+
+    if not native_bfloat16():
+        pytest.skip("bfloat16 is emulated on this CPU (the stage's auto precision is float32 here)")
+    autocast = replace(embed_encoder, precision="bfloat16")  # the float32 weights, cast at every pass
+    cast_once = load_encoder("all-MiniLM-L6-v2", precision="bfloat16", threads=embed_encoder.threads)
+    linear = [m for m in cast_once.model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear and all(m.weight.dtype == torch.bfloat16 for m in linear)
+    assert all(p.dtype == torch.float32 for p in embed_encoder.model.parameters())  # the float32 model is another
+    texts = cap_texts + [" ".join(cap_texts[:40])]
+    np.testing.assert_array_equal(embed_texts(texts, cast_once), embed_texts(texts, autocast))
