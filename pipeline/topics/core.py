@@ -17,13 +17,15 @@ import pandas as pd
 
 from pipeline.codebook import OTHER, Codebook
 from pipeline.topics.keywords import (
+    POOL_FROM,
     add_keyword_evidence,
     keyword_evidence,
     load_lemmatiser,
     theme_vocabularies,
 )
 from pipeline.topics.lemma_cache import cached_content_lemmas, lemma_cache_for
-from pipeline.topics.model import fit_topics, is_large, topic_label, topic_words
+from pipeline.topics.model import fit_topics, is_large, topic_label, topic_words, umap_input
+from pipeline.topics.neighbours import NeighboursAhead, worth_finding_ahead
 from pipeline.topics.params import TopicsParams
 from pipeline.topics.themes import (
     assign_themes,
@@ -112,8 +114,13 @@ def assign_topics_and_themes(
         embeddings = normalise_rows(embeddings)
     docs = [str(t) for t in statements["text"]]
 
-    raw_scores = theme_scores(codebook, embeddings, encode, params, docs, lemma_cache)
-    fitted = fit_topics(docs, embeddings, params, embedding_model, guide=raw_scores.argmax(axis=1))
+    ahead = _neighbours_ahead(embeddings, params)
+    try:
+        raw_scores = theme_scores(codebook, embeddings, encode, params, docs, lemma_cache)
+        fitted = fit_topics(docs, embeddings, params, embedding_model, guide=raw_scores.argmax(axis=1), neighbours=ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
     topics = fitted.topics
     scores = smooth_by_topic(raw_scores, topics, params.themes.topic_weight)
     assigned = assign_themes(scores, codebook.ids, params.themes)
@@ -139,6 +146,14 @@ def assign_topics_and_themes(
         },
     }
     return TopicsResult(out, topics_df, fitted.model, label_doc, fitted.path)
+
+
+def _neighbours_ahead(embeddings: np.ndarray, params: TopicsParams) -> NeighboursAhead | None:
+    """UMAP's neighbours found in another process while the keyword lemmas' workers run (`neighbours.py`)."""
+    lemma_pool = params.themes.keyword_weight > 0 and params.lemma_workers > 1 and len(embeddings) >= POOL_FROM
+    if not worth_finding_ahead(params, len(embeddings), lemma_pool):
+        return None
+    return NeighboursAhead(umap_input(np.asarray(embeddings, dtype=np.float64)), params)
 
 
 def _topics_table(model: Any, st: pd.DataFrame, embeddings: np.ndarray, labels: dict[int, str],

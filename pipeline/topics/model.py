@@ -24,13 +24,17 @@ from collections.abc import Callable, Sequence
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pipeline.memory import release_freed_memory
 from pipeline.topics.params import TopicsParams
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pipeline.topics.neighbours import Neighbours, NeighboursAhead
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +107,11 @@ class GuardedClusterer:
     not part of BERTopic's safetensors save either way.
     """
 
-    def __init__(self, params: TopicsParams, guide: np.ndarray | None = None, vectors: np.ndarray | None = None) -> None:
+    def __init__(self, params: TopicsParams, guide: np.ndarray | None = None, vectors: np.ndarray | None = None,
+                 neighbours: NeighboursAhead | None = None) -> None:
         self.params = params
+        # UMAP's neighbours being found in another process (`neighbours.py`), for a full fit
+        self.neighbours = neighbours
         # codebook theme index per statement: UMAP's semi-supervised target (see `umap.guide_weight`)
         self.guide = guide
         # the statements' vectors, when BERTopic hands `fit` row numbers instead (`RowNumbers`)
@@ -131,7 +138,8 @@ class GuardedClusterer:
         else:
             # UMAP reads float32 (it converts what it gets): the unit rows are made, converted and
             # dropped before it runs, so no float64 copy is held at UMAP's memory peak
-            labels = self._umap_hdbscan(_unit_rows(vectors).astype(np.float32), self.guide if self._guided(n) else None)
+            ahead = self.neighbours.result() if self.neighbours is not None and self.neighbours.rows == n else None
+            labels = self._umap_hdbscan(umap_input(vectors), self.guide if self._guided(n) else None, precomputed=ahead)
             X, self.path = _unit_rows(vectors), "umap_hdbscan"
             if (labels == OUTLIER).all():
                 k = small_corpus_k(n, p.small_corpus.docs_per_topic)
@@ -195,15 +203,20 @@ class GuardedClusterer:
         labels[idx] = sample_labels
         return labels
 
-    def _umap_hdbscan(self, X: np.ndarray, guide: np.ndarray | None, keep: bool = False) -> Any:
+    def _umap_hdbscan(self, X: np.ndarray, guide: np.ndarray | None, keep: bool = False,
+                      precomputed: Neighbours | None = None) -> Any:
         """HDBSCAN's labels of UMAP's reduction of `X`; with `keep`, also the fitted UMAP."""
         from hdbscan import HDBSCAN
 
         p, n = self.params, len(X)
         h = p.hdbscan
-        reducer = umap_reducer(p, n, guided=guide is not None)
+        reducer = umap_reducer(p, n, guided=guide is not None, precomputed=precomputed)
         release_freed_memory()  # what the steps before freed is not carried into UMAP's peak
-        reduced = reducer.fit_transform(X, y=guide)
+        with warnings.catch_warnings():
+            # neighbours found ahead come without a search index: UMAP warns that it could not
+            # `transform` new rows, which the stage never asks of a full fit
+            warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+            reduced = reducer.fit_transform(X, y=guide)
         if not keep:
             del reducer  # its graph and index are not needed for HDBSCAN
         size = max(2, h.min_cluster_size, int(math.ceil(h.min_cluster_fraction * n)))
@@ -220,23 +233,33 @@ class GuardedClusterer:
         return (labels, reducer) if keep else labels
 
 
-def umap_reducer(params: TopicsParams, n: int, *, guided: bool) -> Any:
-    """The stage's UMAP for `n` statements (guided: the codebook as a categorical target)."""
+def umap_reducer(params: TopicsParams, n: int, *, guided: bool, precomputed: Neighbours | None = None) -> Any:
+    """The stage's UMAP for `n` statements (guided: the codebook as a categorical target;
+    `precomputed`: its neighbours, found ahead by `neighbours.find_neighbours`)."""
     from umap import UMAP
 
     from pipeline.jit_cache import cache_library_kernels
 
     cache_library_kernels()  # PyNNDescent's kernels, compiled once per machine, not per run
     u = params.umap
+    options: dict[str, Any] = {"random_state": params.seed}
+    if precomputed is not None:
+        options = precomputed.for_umap()
+    if guided:
+        options |= {"target_metric": "categorical", "target_weight": u.guide_weight}
     return UMAP(
         n_neighbors=max(2, min(u.n_neighbors, n - 1)),
         n_components=max(2, min(u.n_components, n - 2)),
         min_dist=u.min_dist,
         metric=u.metric,
-        random_state=params.seed,
         low_memory=n >= u.low_memory_from,
-        **({"target_metric": "categorical", "target_weight": u.guide_weight} if guided else {}),
+        **options,
     )
+
+
+def umap_input(vectors: np.ndarray) -> np.ndarray:
+    """What UMAP reads of a full fit's vectors: float32 unit rows."""
+    return _unit_rows(vectors).astype(np.float32)
 
 
 # Similarities computed at once by the exact neighbour search (rows x sample): 128 MB of float64
@@ -380,7 +403,7 @@ class RowNumbers:
 
 
 def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, guide: np.ndarray | None = None,
-                      vectors: np.ndarray | None = None) -> Any:
+                      vectors: np.ndarray | None = None, neighbours: NeighboursAhead | None = None) -> Any:
     """A BERTopic whose sub-models come from `params`, sized for `n_docs`."""
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
@@ -408,7 +431,7 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, g
     return BERTopic(
         embedding_model=embedding_model,
         umap_model=RowNumbers() if vectors is not None else BaseDimensionalityReduction(),
-        hdbscan_model=GuardedClusterer(params, guide, vectors),
+        hdbscan_model=GuardedClusterer(params, guide, vectors, neighbours),
         vectorizer_model=vectorizer,
         representation_model=representation or None,
         top_n_words=rep.top_n_words,
@@ -426,12 +449,13 @@ def _load_spacy(name: str) -> Any:
 
 
 def fit_topics(docs: list[str], embeddings: np.ndarray, params: TopicsParams, embedding_model: Any,
-               guide: np.ndarray | None = None) -> FittedTopics:
+               guide: np.ndarray | None = None, neighbours: NeighboursAhead | None = None) -> FittedTopics:
     """Fit BERTopic on `docs` with their precomputed `embeddings`, guarding small corpora.
 
     `guide` (optional): each statement's most likely codebook theme, which UMAP
     uses as a soft semi-supervised target so that topics follow the analyst's
-    distinctions where the text supports them (never human labels).
+    distinctions where the text supports them (never human labels). `neighbours`
+    (optional): UMAP's neighbours of `umap_input(embeddings)`, being found ahead.
     """
     if len(docs) == 0:
         raise ValueError("no statements to fit topics on")
@@ -439,7 +463,7 @@ def fit_topics(docs: list[str], embeddings: np.ndarray, params: TopicsParams, em
 
     # float64 as before for a full fit; a sampled fit's float32 unit rows as they are (no copy)
     vectors = np.asarray(embeddings) if is_large(params, len(docs)) else np.asarray(embeddings, dtype=np.float64)
-    model = build_topic_model(params, len(docs), embedding_model, guide, vectors)
+    model = build_topic_model(params, len(docs), embedding_model, guide, vectors, neighbours)
     topics, _ = model.fit_transform(docs, embeddings=vectors)
     model.umap_model, model.hdbscan_model.vectors = BaseDimensionalityReduction(), None
     return FittedTopics(model=model, topics=np.asarray(topics, dtype=int), path=model.hdbscan_model.path)
