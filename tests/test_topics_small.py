@@ -85,7 +85,7 @@ def test_umap_neighbours_are_clamped_below_the_corpus_size():
 
 
 def test_all_outliers_fall_back_to_kmeans(monkeypatch, caplog):
-    monkeypatch.setattr(GuardedClusterer, "_umap_hdbscan", lambda self, X, guide=None: np.full(len(X), -1))
+    monkeypatch.setattr(GuardedClusterer, "_umap_hdbscan", lambda self, X, guide=None, **_: np.full(len(X), -1))
     result, _ = _fit(40)
     assert result.fit_path == "kmeans_fallback"
     assert (result.statement_themes["topic"] >= 0).all()

@@ -465,7 +465,7 @@ def fit_topics(docs: list[str], embeddings: np.ndarray, params: TopicsParams, em
     vectors = np.asarray(embeddings) if is_large(params, len(docs)) else np.asarray(embeddings, dtype=np.float64)
     model = build_topic_model(params, len(docs), embedding_model, guide, vectors, neighbours)
     topics, _ = model.fit_transform(docs, embeddings=vectors)
-    model.umap_model, model.hdbscan_model.vectors = BaseDimensionalityReduction(), None
+    model.umap_model, model.hdbscan_model.vectors, model.hdbscan_model.neighbours = BaseDimensionalityReduction(), None, None
     return FittedTopics(model=model, topics=np.asarray(topics, dtype=int), path=model.hdbscan_model.path)
 
 
