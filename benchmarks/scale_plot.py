@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-ORDER = ("segment", "embed", "topics", "segments", "tables", "report", "export", "export_qda", "evaluate")
+ORDER = ("segment", "embed", "topic_fit", "topics", "segments", "tables", "report", "export", "export_qda", "evaluate")
 
 
 def load_runs(folder: Path) -> list[dict]:
@@ -36,7 +36,7 @@ def load_runs(folder: Path) -> list[dict]:
 def incremental_rows(folder: Path) -> list[dict]:
     """Per size and stage: cold time, rerun time after adding statements, start-up, ratio beyond start-up."""
     rows = []
-    for p in sorted(folder.glob("scale_*_incr.json")):
+    for p in sorted(folder.glob("scale_*_incr*.json")):
         r = json.loads(p.read_text(encoding="utf-8"))
         if "cold_stages" in r:
             cold, rerun, startup, added = r["cold_stages"], r["stages"], r["startup_s"], r["added"]
@@ -44,12 +44,15 @@ def incremental_rows(folder: Path) -> list[dict]:
             cold, rerun = r["stages"], r["incremental"]["stages"]
             startup, added = r["incremental"]["startup_s"], r["incremental"]["added"]
         for name in ORDER:
-            if name in cold and name in rerun:
-                start = startup.get(name, 0.0)
-                base = cold[name]["wall_s"] - start
-                ratio = (rerun[name]["wall_s"] - start) / base if base > 0 else float("nan")
-                rows.append({"statements": r["statements"], "added": added, "stage": name, "cold_s": cold[name]["wall_s"],
-                             "rerun_s": rerun[name]["wall_s"], "startup_s": start, "ratio": ratio})
+            if name not in cold:
+                continue
+            # a stage the rerun did not run (the topic fit kept, `--keep-fit`) costs nothing
+            start = startup.get(name, 0.0) if name in rerun else 0.0
+            again = rerun[name]["wall_s"] if name in rerun else 0.0
+            base = cold[name]["wall_s"] - start
+            ratio = (again - start) / base if base > 0 else float("nan")
+            rows.append({"statements": r["statements"], "added": added, "stage": name, "cold_s": cold[name]["wall_s"],
+                         "rerun_s": again, "startup_s": start, "ratio": ratio})
     return rows
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import psutil
 
-OUTPUT_OPTIONS = ("--statement-themes", "--topics", "--model-dir", "--corrections-report")
+OUTPUT_OPTIONS = ("--fit-dir",)
 
 
 class Trace:
@@ -69,8 +69,8 @@ def topics_argv(project: Path, out: Path) -> list[str]:
     """The topics stage's arguments from the project's dvc.yaml, its outputs moved into `out`."""
     from pipeline.stages import read_stages
 
-    stage = next(s for s in read_stages(project / "dvc.yaml") if s.name == "topics")
-    argv = stage.argv[stage.argv.index("topics"):]
+    stage = next(s for s in read_stages(project / "dvc.yaml") if s.name == "topic_fit")
+    argv = stage.argv[stage.argv.index("topic-fit"):]
     for i, arg in enumerate(argv[:-1]):
         if arg in OUTPUT_OPTIONS:
             argv[i + 1] = str(out / Path(argv[i + 1]).name)
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     import hdbscan
     import umap
 
-    import pipeline.topics.cli as topics_cli
+    import pipeline.topics.fit_store as fit_store
     import pipeline.topics.core as core
     import pipeline.topics.model as model
 
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         (model, "reduce_outliers", "outliers"),
         (bertopic_module.BERTopic, "_extract_topics", "c-TF-IDF and representations"),
         (core, "_topics_table", "topics table"),
-        (topics_cli, "save_model", "saving the model"),
+        (fit_store, "save_fit", "saving the fit"),
     ):
         trace.wrap(owner, name, phase)
     threading.Thread(target=trace.sample, daemon=True).start()

@@ -19,19 +19,21 @@ from pipeline.segment import cli as segment_cli
 from pipeline.segments import cli as segments_cli
 from pipeline.tables import cli as tables_cli
 from pipeline.topics import cli as topics_cli
+from pipeline.topics import fit_cli as topic_fit_cli
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help=(
         "session-themes: who said what about which theme, from session reports.\n\n"
-        "The stages (segment, embed, topics, segments, evaluate, tables, report, export, export-qda) are what `dvc repro` runs, in that order; "
+        "The stages (segment, embed, topic-fit, topics, segments, evaluate, tables, report, export, export-qda) are what `dvc repro` runs, in that order; "
         "`analyze DIR --out OUT` runs them all on a folder outside DVC."
     ),
 )
 
 app.command("segment")(segment_cli.command)
 app.command("embed")(embed_cli.command)
+app.command("topic-fit")(topic_fit_cli.command)
 app.command("topics")(topics_cli.command)
 app.command("segments")(segments_cli.command)
 app.command("tables")(tables_cli.command)

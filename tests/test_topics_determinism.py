@@ -56,11 +56,13 @@ def test_the_saved_model_is_byte_identical_across_processes(repo_root, tmp_path)
               "--codebook", str(repo_root / "codebooks" / "sse.yaml"), "--params", str(repo_root / "params.yaml")]
     for seed in ("1", "2"):
         out = tmp_path / seed
-        done = subprocess.run(
-            [sys.executable, "-m", "pipeline", "topics", *common, "--statement-themes", str(out / "st.csv"),
-             "--topics", str(out / "topics.csv"), "--model-dir", str(out / "model")],
-            cwd=repo_root, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stderr[-2000:]
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        for argv in (["topic-fit", *common, "--fit-dir", str(out / "fit")],
+                     ["topics", *common, "--fit-dir", str(out / "fit"), "--statement-themes", str(out / "st.csv"),
+                      "--topics", str(out / "topics.csv"), "--model-dir", str(out / "model")]):
+            done = subprocess.run([sys.executable, "-m", "pipeline", *argv], cwd=repo_root, env=env,
+                                  capture_output=True, text=True, check=False)
+            assert done.returncode == 0, done.stderr[-2000:]
     files = sorted(p.relative_to(tmp_path / "1") for p in (tmp_path / "1").rglob("*") if p.is_file())
     assert any(f.name == "topics.json" for f in files)
     assert [f for f in files if (tmp_path / "1" / f).read_bytes() != (tmp_path / "2" / f).read_bytes()] == []

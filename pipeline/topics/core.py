@@ -32,9 +32,10 @@ from pipeline.topics.themes import (
     codebook_training_set,
     fit_theme_scorer,
     normalise_rows,
-    smooth_by_topic,
-    unit_rows_float32,
+    smooth_with_profiles,
+    topic_profiles,
     topic_themes,
+    unit_rows_float32,
 )
 
 log = logging.getLogger(__name__)
@@ -43,13 +44,33 @@ STATEMENT_COLUMNS = ("statement_id", "report_id", "speaker", "role", "section", 
 Encode = Callable[[list[str]], np.ndarray]
 
 
+@dataclass(frozen=True)
+class TopicWords:
+    """What names each topic: its readable label, its main words and its part-of-speech words."""
+
+    label: dict[int, str]
+    words: dict[int, list[str]]
+    pos: dict[int, list[str]]
+
+    @classmethod
+    def of_model(cls, model: Any, topics: list[int], params: TopicsParams) -> TopicWords:
+        rep = params.representation
+        aspects = model.topic_aspects_.get("POS", {}) if hasattr(model, "topic_aspects_") else {}
+        return cls({t: topic_label(model, t, rep.label_words) for t in topics},
+                   {t: topic_words(model, t, rep.top_n_words) for t in topics},
+                   {t: [w for w, _ in aspects.get(t, []) if w] for t in topics})
+
+
 @dataclass
 class TopicsResult:
     statement_themes: pd.DataFrame
     topics: pd.DataFrame
-    model: Any | None  # the fitted BERTopic (None when there were no statements)
+    model: Any | None  # the fitted BERTopic (None when there were no statements or the fit is kept)
     labels: dict[str, Any]  # topic labels and theme mapping, saved as JSON beside the model
     fit_path: str
+    # each topic's mean theme scores before smoothing, and its words: what a kept fit needs (`kept.py`)
+    profiles: dict[int, np.ndarray] | None = None
+    words: TopicWords | None = None
 
 
 def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, params: TopicsParams,
@@ -122,30 +143,35 @@ def assign_topics_and_themes(
         if ahead is not None:
             ahead.close()
     topics = fitted.topics
-    scores = smooth_by_topic(raw_scores, topics, params.themes.topic_weight)
-    assigned = assign_themes(scores, codebook.ids, params.themes)
-    mapping = topic_themes(topics, assigned.theme, params.themes.topic_min_share)
-
-    n_words = params.representation.label_words
-    labels = {int(t): topic_label(fitted.model, int(t), n_words) for t in sorted(set(topics.tolist()))}
+    profiles = topic_profiles(raw_scores, topics)
+    assigned = assign_themes(smooth_with_profiles(raw_scores, topics, profiles, params.themes.topic_weight),
+                             codebook.ids, params.themes)
+    words = TopicWords.of_model(fitted.model, sorted(set(topics.tolist())), params)
     out = statements[list(STATEMENT_COLUMNS)].copy()
     out["topic"] = topics
-    out["topic_label"] = [labels[int(t)] for t in topics]
+    out["topic_label"] = [words.label[int(t)] for t in topics]
     out["theme"] = assigned.theme
     out["theme_score"] = np.round(assigned.theme_score, 6)
     out["themes"] = assigned.themes
-    topics_df = _topics_table(fitted.model, out, embeddings, labels, mapping, params)
+    return finish_result(out, embeddings, words, codebook, params, fitted.path, fitted.model, profiles)
+
+
+def finish_result(out: pd.DataFrame, embeddings: np.ndarray, words: TopicWords, codebook: Codebook,
+                  params: TopicsParams, fit_path: str, model: Any | None,
+                  profiles: dict[int, np.ndarray] | None) -> TopicsResult:
+    """The topics table and the labels document from every statement's topic and themes (`out`)."""
+    topics = out["topic"].to_numpy()
+    present = sorted(set(int(t) for t in topics))
+    mapping = topic_themes(topics, out["theme"].tolist(), params.themes.topic_min_share)
+    topics_df = _topics_table(out, embeddings, words, present, mapping, params)
     label_doc = {
         "codebook": codebook.name,
-        "fit_path": fitted.path,
+        "fit_path": fit_path,
         "themes": {t.id: t.name for t in codebook.themes} | {OTHER: codebook.display_name(OTHER)},
         "procedural_themes": list(codebook.procedural_ids),
-        "topics": {
-            str(t): {"label": labels[t], "theme": mapping[t], "words": topic_words(fitted.model, t, params.representation.top_n_words)}
-            for t in sorted(labels)
-        },
+        "topics": {str(t): {"label": words.label[t], "theme": mapping[t], "words": words.words[t]} for t in present},
     }
-    return TopicsResult(out, topics_df, fitted.model, label_doc, fitted.path)
+    return TopicsResult(out, topics_df, model, label_doc, fit_path, profiles, words)
 
 
 def _neighbours_ahead(embeddings: np.ndarray, params: TopicsParams) -> NeighboursAhead | None:
@@ -156,12 +182,12 @@ def _neighbours_ahead(embeddings: np.ndarray, params: TopicsParams) -> Neighbour
     return NeighboursAhead(umap_input(np.asarray(embeddings, dtype=np.float64)), params)
 
 
-def _topics_table(model: Any, st: pd.DataFrame, embeddings: np.ndarray, labels: dict[int, str],
+def _topics_table(st: pd.DataFrame, embeddings: np.ndarray, words: TopicWords, present: list[int],
                   mapping: dict[int, str], params: TopicsParams) -> pd.DataFrame:
     rows = []
     topics = st["topic"].to_numpy()
     n_rep = params.representative_statements
-    for topic in sorted(labels):
+    for topic in present:
         members = np.flatnonzero(topics == topic)
         centre = normalise_rows(embeddings[members].mean(axis=0, keepdims=True))[0]
         sims = embeddings[members] @ centre
@@ -169,16 +195,15 @@ def _topics_table(model: Any, st: pd.DataFrame, embeddings: np.ndarray, labels: 
         reps = [str(st["text"].iloc[members[j]]) for j in order[:n_rep]]
         theme = mapping[topic]
         share = float((st["theme"].iloc[members] == theme).mean()) if len(members) else 0.0
-        pos = model.topic_aspects_.get("POS", {}).get(topic, []) if hasattr(model, "topic_aspects_") else []
         rows.append({
             "topic": topic,
-            "label": labels[topic],
-            "top_words": "; ".join(topic_words(model, topic, params.representation.top_n_words)),
+            "label": words.label[topic],
+            "top_words": "; ".join(words.words[topic]),
             "size": len(members),
             "representative_statements": " | ".join(reps),
             "theme": theme,
             "theme_share": round(share, 6),
-            "pos_words": "; ".join(w for w, _ in pos if w),
+            "pos_words": "; ".join(words.pos[topic]),
         })
     return pd.DataFrame(rows)
 

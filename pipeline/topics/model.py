@@ -421,8 +421,9 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, g
     )
     main: list[Any] = []
     if rep.keybert:
-        main.append(KeyBERTInspired(top_n_words=rep.top_n_words, nr_candidate_words=rep.keybert_candidate_words,
-                                    random_state=params.seed))
+        main.append(ordered_keybert(KeyBERTInspired)(top_n_words=rep.top_n_words,
+                                                     nr_candidate_words=rep.keybert_candidate_words,
+                                                     random_state=params.seed))
     if rep.mmr_diversity > 0:
         main.append(MaximalMarginalRelevance(diversity=rep.mmr_diversity, top_n_words=rep.top_n_words))
     representation: Any = {"Main": main} if main else {}
@@ -439,6 +440,29 @@ def build_topic_model(params: TopicsParams, n_docs: int, embedding_model: Any, g
         low_memory=n_docs >= params.umap.low_memory_from,
         verbose=False,
     )
+
+
+def ordered_keybert(base: type) -> type:
+    """KeyBERTInspired with its candidate words in sorted order, not in a Python set's.
+
+    A set's order changes with each process's hash seed, and a float32 matrix product
+    (the words' cosine to each topic) can round an element differently by its
+    position: on CPUs without bfloat16 the scores in the saved topics.json moved in
+    their last bit from run to run. Sorted, the product is the same in every process.
+    """
+
+    class OrderedKeyBERTInspired(base):
+        def _extract_embeddings(self, topic_model, topics, representative_docs, repr_doc_indices, repr_embeddings=None):
+            from sklearn.metrics.pairwise import cosine_similarity
+
+            if repr_embeddings is None:
+                repr_embeddings = topic_model._extract_embeddings(representative_docs, method="document", verbose=False)
+            topic_embeddings = [np.mean(repr_embeddings[i[0] : i[-1] + 1], axis=0) for i in repr_doc_indices]
+            vocab = sorted({word for words in topics.values() for word in words})
+            word_embeddings = topic_model._extract_embeddings(vocab, method="document", verbose=False)
+            return cosine_similarity(topic_embeddings, word_embeddings), vocab
+
+    return OrderedKeyBERTInspired
 
 
 def _load_spacy(name: str) -> Any:

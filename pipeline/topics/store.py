@@ -41,8 +41,7 @@ def save_model(model: object | None, labels: dict, model_dir: Path, encoder: obj
         finally:
             bertopic_log.setLevel(level)
         write_model_record(model_record(encoder), model_dir / ENCODER_FILE)
-    (model_dir / LABELS_FILE).write_text(json.dumps(labels, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
+    write_labels(labels, model_dir)
 
 
 def load_model(model_dir: str | Path) -> Any | None:
@@ -66,3 +65,8 @@ def load_model(model_dir: str | Path) -> Any | None:
         return BERTopic.load(str(model_dir), embedding_model=encoder.model)
     except Exception as exc:  # a model from another BERTopic version, a truncated file
         raise InputError(model_dir, f"cannot load the BERTopic model ({exc.__class__.__name__}: {exc})") from None
+
+
+def write_labels(labels: dict, model_dir: Path) -> None:
+    (Path(model_dir) / LABELS_FILE).write_text(json.dumps(labels, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                               encoding="utf-8")

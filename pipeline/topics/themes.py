@@ -111,12 +111,25 @@ def smooth_by_topic(scores: np.ndarray, topics: np.ndarray, weight: float) -> np
     """Mix each statement's scores with the mean scores of its topic (outliers, -1, stay alone)."""
     if weight <= 0 or len(scores) == 0:
         return scores
+    return smooth_with_profiles(scores, topics, topic_profiles(scores, topics), weight)
+
+
+def topic_profiles(scores: np.ndarray, topics: np.ndarray) -> dict[int, np.ndarray]:
+    """Each topic's mean theme scores (outliers, -1, have none): what `smooth_by_topic` mixes in."""
+    return {int(t): scores[topics == t].mean(axis=0) for t in np.unique(topics) if t >= 0}
+
+
+def smooth_with_profiles(scores: np.ndarray, topics: np.ndarray, profiles: dict[int, np.ndarray],
+                         weight: float) -> np.ndarray:
+    """Mix each statement's scores with its topic's profile (`topic_profiles`, maybe of an earlier fit)."""
+    if weight <= 0 or len(scores) == 0:
+        return scores
     mixed = scores.copy()
     for topic in np.unique(topics):
         if topic < 0:
             continue
         members = topics == topic
-        mixed[members] = (1 - weight) * scores[members] + weight * scores[members].mean(axis=0)
+        mixed[members] = (1 - weight) * scores[members] + weight * profiles[int(topic)]
     return mixed
 
 

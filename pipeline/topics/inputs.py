@@ -1,0 +1,70 @@
+"""What the `topic_fit` and `topics` stages read: statements, their vectors, the codebook, params, the encoder."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import InputError
+
+# the statements' columns the correction rules match on, beside the core's (STATEMENT_COLUMNS)
+RULE_COLUMNS = ("line_start", "corrected_by")
+
+
+@dataclass
+class TopicsInputs:
+    statements: pd.DataFrame
+    codebook: Any
+    params: Any  # TopicsParams
+    paths: dict[str, Path]
+
+    def vectors(self) -> np.ndarray:
+        """The statements' vectors in their order (memory-mapped when already in that order)."""
+        from pipeline.embed.store import load_embeddings
+
+        return load_embeddings(self.paths["embeddings"], self.paths["embedding_ids"],
+                               self.statements["statement_id"].tolist())
+
+    def encoder(self) -> Any:
+        """The embed stage's encoder (for the codebook's texts), checked against the model that made the vectors."""
+        from pipeline.embed.reuse import embed_stage_encoder
+
+        return embed_stage_encoder(self.paths["params"], self.paths["model_record"])
+
+    def check_width(self, vectors: np.ndarray, encoder: Any) -> None:
+        if len(vectors) and vectors.shape[1] != encoder.dimension:
+            raise InputError(self.paths["embeddings"], f"vectors have {vectors.shape[1]} dimensions but embed.model "
+                             f"{encoder.name!r} gives {encoder.dimension}: rerun the embed stage (dvc repro)")
+
+    def record(self) -> dict[str, Any]:
+        """What a fit made from these inputs is made with (`kept.fit_record`)."""
+        from pipeline.embed.store import read_model_record
+        from pipeline.topics.kept import fit_record
+
+        book = hashlib.sha256(Path(self.paths["codebook"]).read_bytes()).hexdigest()
+        return fit_record(book, asdict(self.params), read_model_record(self.paths["model_record"]))
+
+
+def read_topics_inputs(statements: Path, embeddings: Path, embedding_ids: Path, model_record: Path,
+                       codebook: Path, params: Path) -> TopicsInputs:
+    """The statements (only the columns the stages read), codebook and `topics` params; vectors on demand."""
+    from pipeline.codebook import load_codebook
+    from pipeline.contract import STATEMENTS
+    from pipeline.params import load_section
+    from pipeline.tableio import read_table
+    from pipeline.topics.core import STATEMENT_COLUMNS
+    from pipeline.topics.params import TopicsParams
+
+    p = load_section(params, "topics", TopicsParams)
+    book = load_codebook(codebook)
+    st = read_table(statements, STATEMENTS)
+    used = (*STATEMENT_COLUMNS, *RULE_COLUMNS)
+    st = st[[c for c in st.columns if c in used]]  # the rest is not read here (a million rows: GBs)
+    paths = {"embeddings": embeddings, "embedding_ids": embedding_ids, "model_record": model_record,
+             "codebook": codebook, "params": params}
+    return TopicsInputs(st, book, p, paths)
