@@ -9,20 +9,27 @@ import typer
 
 from pipeline.cli_support import one_line_errors
 from pipeline.errors import InputError
+from pipeline.topics.inputs import (
+    CODEBOOK_OPTION,
+    EMBEDDING_IDS_OPTION,
+    EMBEDDINGS_OPTION,
+    LEMMA_CACHE_OPTION,
+    MODEL_RECORD_OPTION,
+    PARAMS_OPTION,
+    STATEMENTS_OPTION,
+)
 
 log = logging.getLogger(__name__)
 
 
 @one_line_errors
 def command(
-    statements: Path = typer.Option(..., "--statements", help="statements.csv (segment stage)"),
-    embeddings: Path = typer.Option(..., "--embeddings", help="embeddings.npy (embed stage)"),
-    embedding_ids: Path = typer.Option(..., "--embedding-ids", help="embedding_ids.csv (embed stage)"),
-    model_record: Path = typer.Option(
-        ..., "--model-record", help="the embed stage's model record: the codebook is embedded with the same model"
-    ),
-    codebook: Path = typer.Option(..., "--codebook", help="the codebook YAML"),
-    params: Path = typer.Option(..., "--params", help="params.yaml (section `topics`, and `embed.model`)"),
+    statements: Path = STATEMENTS_OPTION,
+    embeddings: Path = EMBEDDINGS_OPTION,
+    embedding_ids: Path = EMBEDDING_IDS_OPTION,
+    model_record: Path = MODEL_RECORD_OPTION,
+    codebook: Path = CODEBOOK_OPTION,
+    params: Path = PARAMS_OPTION,
     fit_dir: Path = typer.Option(..., "--fit-dir", help="the topic_fit stage's output (kept by `dvc freeze topic_fit`)"),
     statement_themes: Path = typer.Option(..., "--statement-themes", help="output: statement_themes.csv"),
     topics: Path = typer.Option(..., "--topics", help="output: topics.csv"),
@@ -30,9 +37,7 @@ def command(
     corrections: Path | None = typer.Option(None, "--corrections", help="the analyst's corrections file (theme and topic rules)"),
     segment_corrections: Path | None = typer.Option(None, "--segment-corrections", help="the segment stage's corrections report"),
     corrections_report: Path | None = typer.Option(None, "--corrections-report", help="output: what became of every rule"),
-    lemma_cache: Path | None = typer.Option(
-        None, "--lemma-cache", help="folder keeping each statement's keyword lemmas across runs (not a DVC output)"
-    ),
+    lemma_cache: Path | None = LEMMA_CACHE_OPTION,
 ) -> None:
     """Every statement's topic and themes from the topic fit (extended to new statements), with the corrections."""
     from pipeline.contract import STATEMENT_THEMES, TOPICS
@@ -50,6 +55,7 @@ def command(
         raise InputError(fit_dir, f"the topic fit was made with another {', '.join(differs)}: fit again "
                                   "(`dvc unfreeze topic_fit`, then `dvc repro`)")
     if covers(fit, st):
+        log.info("the topic fit covers these %d statements: its tables as they are", len(st))
         result = result_of_fit(fit)
     else:
         vectors, stage_encoder = inputs.vectors(), inputs.encoder()

@@ -14,24 +14,29 @@ import typer
 
 from pipeline.cli_support import one_line_errors
 from pipeline.errors import InputError
+from pipeline.topics.inputs import (
+    CODEBOOK_OPTION,
+    EMBEDDING_IDS_OPTION,
+    EMBEDDINGS_OPTION,
+    LEMMA_CACHE_OPTION,
+    MODEL_RECORD_OPTION,
+    PARAMS_OPTION,
+    STATEMENTS_OPTION,
+)
 
 log = logging.getLogger(__name__)
 
 
 @one_line_errors
 def command(
-    statements: Path = typer.Option(..., "--statements", help="statements.csv (segment stage)"),
-    embeddings: Path = typer.Option(..., "--embeddings", help="embeddings.npy (embed stage)"),
-    embedding_ids: Path = typer.Option(..., "--embedding-ids", help="embedding_ids.csv (embed stage)"),
-    model_record: Path = typer.Option(
-        ..., "--model-record", help="the embed stage's model record: the codebook is embedded with the same model"
-    ),
-    codebook: Path = typer.Option(..., "--codebook", help="the codebook YAML"),
-    params: Path = typer.Option(..., "--params", help="params.yaml (section `topics`, and `embed.model`)"),
+    statements: Path = STATEMENTS_OPTION,
+    embeddings: Path = EMBEDDINGS_OPTION,
+    embedding_ids: Path = EMBEDDING_IDS_OPTION,
+    model_record: Path = MODEL_RECORD_OPTION,
+    codebook: Path = CODEBOOK_OPTION,
+    params: Path = PARAMS_OPTION,
     fit_dir: Path = typer.Option(..., "--fit-dir", help="output: the fit (tables, model, record) for the topics stage"),
-    lemma_cache: Path | None = typer.Option(
-        None, "--lemma-cache", help="folder keeping each statement's keyword lemmas across runs (not a DVC output)"
-    ),
+    lemma_cache: Path | None = LEMMA_CACHE_OPTION,
 ) -> None:
     """Cluster statements into topics and name them by the codebook's themes (before corrections)."""
     from pipeline.memory import fix_mmap_threshold

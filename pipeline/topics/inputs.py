@@ -9,11 +9,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import typer
 
 from pipeline.errors import InputError
 
 # the statements' columns the correction rules match on, beside the core's (STATEMENT_COLUMNS)
 RULE_COLUMNS = ("line_start", "corrected_by")
+
+# the options both topics stages take (typer reads these defaults)
+STATEMENTS_OPTION = typer.Option(..., "--statements", help="statements.csv (segment stage)")
+EMBEDDINGS_OPTION = typer.Option(..., "--embeddings", help="embeddings.npy (embed stage)")
+EMBEDDING_IDS_OPTION = typer.Option(..., "--embedding-ids", help="embedding_ids.csv (embed stage)")
+MODEL_RECORD_OPTION = typer.Option(
+    ..., "--model-record", help="the embed stage's model record: the codebook is embedded with the same model")
+CODEBOOK_OPTION = typer.Option(..., "--codebook", help="the codebook YAML")
+PARAMS_OPTION = typer.Option(..., "--params", help="params.yaml (section `topics`, and `embed.model`)")
+LEMMA_CACHE_OPTION = typer.Option(
+    None, "--lemma-cache", help="folder keeping each statement's keyword lemmas across runs (not a DVC output)")
 
 
 @dataclass
