@@ -40,3 +40,17 @@ def test_statements_take_the_vectors_the_embed_stage_made():
 
 def test_nothing_to_embed_gives_an_empty_matrix():
     assert order_free_backend(hashing_encode).embed([]).shape[0] == 0
+
+
+def test_texts_encoded_once_are_read_from_the_vector_cache_without_loading_the_model(repo_root, tmp_path):
+    """The topics stages' encoder (`--vector-cache`): the same bits as a fresh encoding, no weights loaded."""
+    from pipeline.embed.reuse import embed_stage_encoder
+
+    params = repo_root / "params.yaml"
+    texts = ["Access to credit for cooperatives", "A framework law for the social economy", "credit", "law"]
+    fresh = embed_stage_encoder(params).encode(texts)
+    first = embed_stage_encoder(params, cache_dir=tmp_path)
+    assert np.array_equal(first.encode(texts), fresh)
+    again = embed_stage_encoder(params, cache_dir=tmp_path)
+    assert np.array_equal(again.encode(texts[::-1]), fresh[::-1])
+    assert not again.encoder.loaded

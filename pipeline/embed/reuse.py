@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.embed.cache import VectorCache
 from pipeline.embed.model import Encoder, load_encoder
 from pipeline.embed.settings import EmbedParams
 from pipeline.embed.store import read_model_record, require_same_model
@@ -29,15 +30,25 @@ class StageEncoder:
 
     encoder: Encoder
     params: EmbedParams
+    cache: VectorCache | None = None  # the embed stage's vector cache: texts seen before are read, not encoded
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         from pipeline.embed.encode import embed_texts
+        from pipeline.embed.incremental import embed_with_cache
 
+        if self.cache is not None:
+            return embed_with_cache(list(texts), self.encoder, self.params, self.cache)[0]
         return embed_texts(list(texts), self.encoder, **self.params.encoding_options())
 
 
-def embed_stage_encoder(params_path: str | Path, model_record_path: str | Path | None = None) -> StageEncoder:
-    """`embed.model` resolved offline, checked against the model that made the vectors when its record is given."""
+def embed_stage_encoder(params_path: str | Path, model_record_path: str | Path | None = None,
+                        cache_dir: str | Path | None = None) -> StageEncoder:
+    """`embed.model` resolved offline, checked against the model that made the vectors when its record is given.
+
+    With `cache_dir` (the embed stage's vector cache) texts already encoded once, by any stage,
+    are read from it (the same bits as a fresh encoding, see encode.py): a rerun whose texts are
+    all known never loads the model's weights.
+    """
     try:
         params = load_section(params_path, "embed", EmbedParams)
     except (ValueError, TypeError) as exc:
@@ -46,4 +57,8 @@ def embed_stage_encoder(params_path: str | Path, model_record_path: str | Path |
     if model_record_path is not None:
         require_same_model(read_model_record(model_record_path), encoder, vectors_source=model_record_path,
                            encoder_source=f"{params_path}:embed.model")
-    return StageEncoder(encoder, params)
+    if cache_dir is None:
+        return StageEncoder(encoder, params)
+    from pipeline.embed.incremental import cache_for
+
+    return StageEncoder(encoder, params, cache_for(encoder, params, cache_dir))

@@ -17,6 +17,7 @@ from pipeline.topics.inputs import (
     MODEL_RECORD_OPTION,
     PARAMS_OPTION,
     STATEMENTS_OPTION,
+    VECTOR_CACHE_OPTION,
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def command(
     segment_corrections: Path | None = typer.Option(None, "--segment-corrections", help="the segment stage's corrections report"),
     corrections_report: Path | None = typer.Option(None, "--corrections-report", help="output: what became of every rule"),
     lemma_cache: Path | None = LEMMA_CACHE_OPTION,
+    vector_cache: Path | None = VECTOR_CACHE_OPTION,
 ) -> None:
     """Every statement's topic and themes from the topic fit (extended to new statements), with the corrections."""
     from pipeline.contract import STATEMENT_THEMES, TOPICS
@@ -47,7 +49,7 @@ def command(
     from pipeline.topics.kept import covers, extend_fit, fit_differences, result_of_fit
     from pipeline.topics.fit_store import copy_model, load_fit
 
-    inputs = read_topics_inputs(statements, embeddings, embedding_ids, model_record, codebook, params)
+    inputs = read_topics_inputs(statements, embeddings, embedding_ids, model_record, codebook, params, vector_cache)
     st, p = inputs.statements, inputs.params
     fit = load_fit(fit_dir)
     differs = fit_differences(fit.record, inputs.record())

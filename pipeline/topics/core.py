@@ -191,7 +191,9 @@ def _topics_table(st: pd.DataFrame, embeddings: np.ndarray, words: TopicWords, p
         members = np.flatnonzero(topics == topic)
         centre = normalise_rows(embeddings[members].mean(axis=0, keepdims=True))[0]
         sims = embeddings[members] @ centre
-        order = sorted(range(len(members)), key=lambda j: (-round(float(sims[j]), 9), str(st["statement_id"].iloc[members[j]])))
+        ids = st["statement_id"]
+        order = sorted(_nearest_candidates(sims, n_rep),
+                       key=lambda j: (-round(float(sims[j]), 9), str(ids.iloc[members[j]])))
         reps = [str(st["text"].iloc[members[j]]) for j in order[:n_rep]]
         theme = mapping[topic]
         share = float((st["theme"].iloc[members] == theme).mean()) if len(members) else 0.0
@@ -206,6 +208,21 @@ def _topics_table(st: pd.DataFrame, embeddings: np.ndarray, words: TopicWords, p
             "pos_words": "; ".join(words.pos[topic]),
         })
     return pd.DataFrame(rows)
+
+
+def _nearest_candidates(sims: np.ndarray, n: int) -> np.ndarray:
+    """The rows that can be among the `n` first by (-similarity rounded to 9 decimals, id).
+
+    Rounding moves a similarity by at most 5e-10, so a row more than 2e-9 below the n-th largest
+    similarity has n rows strictly before it: only the rows above that line are sorted (a
+    topic of 10,000 statements sorts a handful, not all).
+    """
+    if n <= 0:
+        return np.zeros(0, dtype=int)
+    if len(sims) <= n:
+        return np.arange(len(sims))
+    nth = np.partition(sims, len(sims) - n)[len(sims) - n]
+    return np.flatnonzero(sims >= nth - 2e-9)
 
 
 def _empty_result() -> TopicsResult:

@@ -22,6 +22,7 @@ from pipeline.topics.inputs import (
     MODEL_RECORD_OPTION,
     PARAMS_OPTION,
     STATEMENTS_OPTION,
+    VECTOR_CACHE_OPTION,
 )
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def command(
     params: Path = PARAMS_OPTION,
     fit_dir: Path = typer.Option(..., "--fit-dir", help="output: the fit (tables, model, record) for the topics stage"),
     lemma_cache: Path | None = LEMMA_CACHE_OPTION,
+    vector_cache: Path | None = VECTOR_CACHE_OPTION,
 ) -> None:
     """Cluster statements into topics and name them by the codebook's themes (before corrections)."""
     from pipeline.memory import fix_mmap_threshold
@@ -47,7 +49,7 @@ def command(
     from pipeline.topics.model import order_free_backend
     from pipeline.topics.fit_store import save_fit
 
-    inputs = read_topics_inputs(statements, embeddings, embedding_ids, model_record, codebook, params)
+    inputs = read_topics_inputs(statements, embeddings, embedding_ids, model_record, codebook, params, vector_cache)
     st, vectors, stage_encoder = inputs.statements, inputs.vectors(), inputs.encoder()
     inputs.check_width(vectors, stage_encoder.encoder)
     texts = st["text"].astype(str).tolist()  # BERTopic embeds some statements again: their vectors are known

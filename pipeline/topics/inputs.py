@@ -24,6 +24,9 @@ MODEL_RECORD_OPTION = typer.Option(
     ..., "--model-record", help="the embed stage's model record: the codebook is embedded with the same model")
 CODEBOOK_OPTION = typer.Option(..., "--codebook", help="the codebook YAML")
 PARAMS_OPTION = typer.Option(..., "--params", help="params.yaml (section `topics`, and `embed.model`)")
+VECTOR_CACHE_OPTION = typer.Option(
+    None, "--vector-cache", help="the embed stage's vector cache: the codebook's and BERTopic's texts are read from it "
+    "when encoded before, and kept in it (not a DVC output)")
 LEMMA_CACHE_OPTION = typer.Option(
     None, "--lemma-cache", help="folder keeping each statement's keyword lemmas across runs (not a DVC output)")
 
@@ -33,7 +36,7 @@ class TopicsInputs:
     statements: pd.DataFrame
     codebook: Any
     params: Any  # TopicsParams
-    paths: dict[str, Path]
+    paths: dict[str, Path | None]
 
     def vectors(self) -> np.ndarray:
         """The statements' vectors in their order (memory-mapped when already in that order)."""
@@ -46,7 +49,7 @@ class TopicsInputs:
         """The embed stage's encoder (for the codebook's texts), checked against the model that made the vectors."""
         from pipeline.embed.reuse import embed_stage_encoder
 
-        return embed_stage_encoder(self.paths["params"], self.paths["model_record"])
+        return embed_stage_encoder(self.paths["params"], self.paths["model_record"], self.paths.get("vector_cache"))
 
     def check_width(self, vectors: np.ndarray, encoder: Any) -> None:
         if len(vectors) and vectors.shape[1] != encoder.dimension:
@@ -63,7 +66,7 @@ class TopicsInputs:
 
 
 def read_topics_inputs(statements: Path, embeddings: Path, embedding_ids: Path, model_record: Path,
-                       codebook: Path, params: Path) -> TopicsInputs:
+                       codebook: Path, params: Path, vector_cache: Path | None = None) -> TopicsInputs:
     """The statements (only the columns the stages read), codebook and `topics` params; vectors on demand."""
     from pipeline.codebook import load_codebook
     from pipeline.contract import STATEMENTS
@@ -78,5 +81,5 @@ def read_topics_inputs(statements: Path, embeddings: Path, embedding_ids: Path, 
     used = (*STATEMENT_COLUMNS, *RULE_COLUMNS)
     st = st[[c for c in st.columns if c in used]]  # the rest is not read here (a million rows: GBs)
     paths = {"embeddings": embeddings, "embedding_ids": embedding_ids, "model_record": model_record,
-             "codebook": codebook, "params": params}
+             "codebook": codebook, "params": params, "vector_cache": vector_cache}
     return TopicsInputs(st, book, p, paths)
