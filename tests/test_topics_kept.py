@@ -96,4 +96,4 @@ def test_what_differs_from_the_fit_s_record_is_named():
     faster = fit_record("a" * 64, params | {"lemma_workers": 1}, {"model": "m", "fingerprint": "1"})
     assert fit_differences(record, faster) == []  # how the fit is computed, not what it is
     other = fit_record("b" * 64, params | {"seed": 7}, {"model": "m", "fingerprint": "2"})
-    assert fit_differences(record, other) == ["the codebook", "the embedding model", "topics.seed"]
+    assert fit_differences(record, other) == ["codebook", "embedding model", "topics.seed"]

@@ -54,8 +54,8 @@ def command(
     fit = load_fit(fit_dir)
     differs = fit_differences(fit.record, inputs.record())
     if differs:
-        raise InputError(fit_dir, f"the topic fit was made with another {', '.join(differs)}: fit again "
-                                  "(`dvc unfreeze topic_fit`, then `dvc repro`)")
+        raise InputError(fit_dir, f"the kept topic fit was made with another {', '.join(differs)} than now: "
+                                  "fit again (`dvc unfreeze topic_fit`, then `dvc repro`)")
     if covers(fit, st):
         log.info("the topic fit covers these %d statements: its tables as they are", len(st))
         result = result_of_fit(fit)

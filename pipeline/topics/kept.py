@@ -64,9 +64,9 @@ def fit_differences(kept: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """What differs between the record of a kept fit and the current inputs (empty: it may be extended)."""
     out = []
     if kept.get("codebook_sha256") != now["codebook_sha256"]:
-        out.append("the codebook")
+        out.append("codebook")
     if kept.get("encoder") != now["encoder"]:
-        out.append("the embedding model")
+        out.append("embedding model")
     before, after = kept.get("params", {}), now["params"]
     out += [f"topics.{key}" for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
     return out
