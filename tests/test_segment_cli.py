@@ -18,13 +18,15 @@ OUTPUTS = ("statements", "sessions", "speakers", "dropped", "errors")
 
 
 def _run(raw: Path, out: Path, *, on_error: str = "fail", workers: int | str = 1,
-         params_text: str | None = None) -> tuple[int, str]:
+         params_text: str | None = None, cache: Path | None = None) -> tuple[int, str]:
     params = out / "params.yaml"
     text = f"segment:\n  on_error: {on_error}\n  workers: {workers}\nother_stage:\n  x: 1\n"
     params.write_text(text if params_text is None else params_text, encoding="utf-8")
     args = ["segment", "--raw", str(raw), "--params", str(params)]
     for name in OUTPUTS:
         args += [f"--{name}", str(out / f"{name}.csv")]
+    if cache is not None:
+        args += ["--cache", str(cache)]
     result = CliRunner().invoke(app, args)
     return result.exit_code, result.output  # stdout and stderr, interleaved
 
@@ -122,3 +124,52 @@ def test_worker_processes_list_bad_reports_in_order_and_fail_on_the_first(raw: P
 def test_workers_must_be_a_whole_number_of_at_least_one(raw: Path, tmp_path: Path, workers: str) -> None:
     code, output = _run(raw, tmp_path, params_text=f"segment:\n  workers: {workers}\n")
     assert code == 1 and "segment.workers" in output
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / f"{name}.csv").read_bytes() for name in OUTPUTS}
+
+
+def test_the_report_cache_gives_the_same_bytes_and_segments_only_changed_reports(
+        raw: Path, tmp_path: Path, sample_report: Path, caplog: pytest.LogCaptureFixture) -> None:
+    shutil.copy(sample_report, raw / "second_copy.txt")
+    cache = tmp_path / "cache"
+    plain, cold, warm, changed = (tmp_path / n for n in ("plain", "cold", "warm", "changed"))
+    for folder in (plain, cold, warm, changed):
+        folder.mkdir()
+    assert _run(raw, plain)[0] == 0
+    with caplog.at_level("INFO", logger="pipeline.segment.cli"):
+        assert _run(raw, cold, cache=cache)[0] == 0
+        assert "0 report(s) read back, 2 segmented now" in caplog.text
+        caplog.clear()
+        assert _run(raw, warm, cache=cache)[0] == 0
+        assert "2 report(s) read back, 0 segmented now" in caplog.text
+        caplog.clear()
+        edited = raw / "second_copy.txt"
+        edited.write_text(edited.read_text(encoding="utf-8").replace("financing", "funding"), encoding="utf-8")
+        assert _run(raw, changed, cache=cache)[0] == 0
+        assert "1 report(s) read back, 1 segmented now" in caplog.text
+    assert _outputs(cold) == _outputs(plain) and _outputs(warm) == _outputs(plain)
+    statements = read_table(changed / "statements.csv", STATEMENTS)
+    second = statements[statements["report_id"] == "second_copy"]["text"].str.cat(sep=" ")
+    assert "funding" in second and "financing" not in second  # the edited report was segmented again
+    assert len(list(cache.iterdir())) == 1  # one namespace: these params, this code
+
+
+def test_new_params_start_a_new_cache_and_a_damaged_entry_is_segmented_again(
+        raw: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache = tmp_path / "cache"
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    for folder in (first, second, third):
+        folder.mkdir()
+    assert _run(raw, first, cache=cache)[0] == 0
+    (entry,) = (cache / next(cache.iterdir()).name).glob("*.pkl")
+    entry.write_bytes(entry.read_bytes()[:100])
+    with caplog.at_level("INFO"):
+        assert _run(raw, second, cache=cache)[0] == 0
+    assert "damaged segment cache entry" in caplog.text and "0 report(s) read back, 1 segmented now" in caplog.text
+    assert _outputs(second) == _outputs(first)
+    assert list(entry.parent.glob("*.damaged"))
+    params = "segment:\n  fuzzy_threshold: 0.9\n"
+    assert _run(raw, third, cache=cache, params_text=params)[0] == 0
+    assert len(list(cache.iterdir())) == 1 and not entry.parent.exists()  # the old namespace is removed

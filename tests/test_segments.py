@@ -249,6 +249,38 @@ def test_tables_round_trip_byte_identical(built, tmp_path):
         assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
+def test_the_cut_cache_gives_the_same_tables_and_cuts_only_changed_reports(tmp_path, caplog):
+    from pipeline.segments.core import segments_cache
+
+    st, themed = _statements(ROWS)
+    block = [0] * 6 + [1] * 6 + [2] * 2
+    vectors = np.eye(3)[block] + 0.01 * np.random.default_rng(0).normal(size=(len(block), 3))
+    params = SegmentsParams(min_statements=2, smoothing_window=0, centre=False)
+    plain = build_segments(st, vectors, themed, themes=THEMES, params=params)
+    cache = segments_cache(tmp_path / "cache", params)
+    with caplog.at_level("INFO", logger="pipeline.segments.core"):
+        cold = build_segments(st, vectors, themed, themes=THEMES, params=params, cache=cache)
+        warm = build_segments(st, vectors, themed, themes=THEMES, params=params,
+                              cache=segments_cache(tmp_path / "cache", params))
+        assert "0 report(s) read back, 2 cut now" in caplog.text and "2 report(s) read back, 0 cut now" in caplog.text
+        caplog.clear()
+        # r1's second block turned towards the first: only r1 is cut again
+        moved = vectors.copy()
+        moved[6:12] = vectors[0:6]
+        changed = build_segments(st, moved, themed, themes=THEMES, params=params, cache=cache)
+        assert "1 report(s) read back, 1 cut now" in caplog.text
+    for got in (cold, warm):
+        for name in ("segments", "segment_themes", "statement_segments"):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(plain, name))
+    fresh = build_segments(st, moved, themed, themes=THEMES, params=params)
+    pd.testing.assert_frame_equal(changed.statement_segments, fresh.statement_segments)
+    assert not changed.statement_segments.equals(plain.statement_segments)  # not a stale cut
+    # other params: another namespace, the old one removed on the first store
+    other = SegmentsParams(min_statements=3, smoothing_window=0, centre=False)
+    build_segments(st, vectors, themed, themes=THEMES, params=other, cache=segments_cache(tmp_path / "cache", other))
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
 def test_only_procedural_segment_has_no_share():
     st, themed = _statements([("r1", "Ana", "procedural")] * 2)
     out = build_segments(st, blocks([2]), themed, themes=THEMES, params=SegmentsParams())

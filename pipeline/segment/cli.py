@@ -7,9 +7,11 @@ writes. A bad report stops the stage with one line naming the file
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import typer
@@ -20,6 +22,7 @@ from pipeline.corrections.hooks import apply_speaker_rules
 from pipeline.errors import InputError
 from pipeline.forkpool import fork_map
 from pipeline.params import load_section
+from pipeline.result_cache import ResultCache, input_key, source_fingerprint
 from pipeline.segment.segmenter import SegmentedReport, SegmentParams, segment_report
 from pipeline.tableio import write_table
 
@@ -36,20 +39,32 @@ def list_reports(raw: Path, suffixes: tuple[str, ...]) -> list[Path]:
     return paths
 
 
-def segment_folder(raw: Path, params: SegmentParams, nlp: object) -> tuple[list[SegmentedReport], pd.DataFrame]:
+def segment_folder(raw: Path, params: SegmentParams, nlp: object, cache: ResultCache | None = None
+                   ) -> tuple[list[SegmentedReport], pd.DataFrame]:
     """Segment every report of `raw`; returns the results and the ingest errors (file, problem).
 
     With `params.workers` > 1 the reports are segmented by that many forked
     processes (each inherits `nlp`, loaded once); results come back in report
-    order, so the tables are the same bytes as with one process.
+    order, so the tables are the same bytes as with one process. With a
+    `cache`, a report segmented before (same name, same bytes) is read back,
+    and only the others are segmented (and then stored).
     """
     from pipeline.segment.readers import SUPPORTED_SUFFIXES
 
     paths = list_reports(raw, SUPPORTED_SUFFIXES)
+    keys = [input_key(p.name, p.read_bytes()) for p in paths] if cache is not None else []
+    found = {i: cache.get(k) for i, k in enumerate(keys)} if cache is not None else {}
+    todo = [i for i, p in enumerate(paths) if found.get(i) is None]
+    computed = dict(zip(todo, _segment_all([paths[i] for i in todo], params, nlp)))
+    if cache is not None:
+        log.info("segment cache: %d report(s) read back, %d segmented now", len(paths) - len(todo), len(todo))
     results: list[SegmentedReport] = []
     errors: list[dict[str, str]] = []
-    for path, (result, problem) in zip(paths, _segment_all(paths, params, nlp)):
+    for i, path in enumerate(paths):
+        result, problem = (found[i], "") if i not in computed else computed[i]
         if result is not None:
+            if cache is not None and i in computed:
+                cache.put(keys[i], result)
             results.append(result)
             continue
         error = InputError(path, problem)
@@ -58,6 +73,22 @@ def segment_folder(raw: Path, params: SegmentParams, nlp: object) -> tuple[list[
         log.warning("skipped %s", error)
         errors.append({"file": str(path), "problem": problem})
     return results, pd.DataFrame(errors, columns=INGEST_ERRORS.column_names)
+
+
+def segment_cache(root: Path, params: SegmentParams, nlp: Any) -> ResultCache:
+    """Where each report's tables are kept: a namespace per params (but `workers` and `on_error`, which
+    change no report's tables), spaCy pipeline, library versions and segmenting code."""
+    import pipeline.contract
+    import pipeline.errors
+    import pipeline.segment
+    import spacy
+
+    meta = getattr(nlp, "meta", {}) or {}
+    settings = {k: v for k, v in dataclasses.asdict(params).items() if k not in ("workers", "on_error")}
+    settings["pipeline"] = {"name": f"{meta.get('lang', '')}_{meta.get('name', '')}", "version": meta.get("version", ""),
+                            "spacy": spacy.__version__, "pandas": pd.__version__}
+    code = source_fingerprint([pipeline.segment, pipeline.contract, pipeline.errors])
+    return ResultCache(root, code, settings, what="segment cache")
 
 
 def _segment_one(path: Path, params: SegmentParams, nlp: object) -> tuple[SegmentedReport | None, str]:
@@ -93,6 +124,9 @@ def command(
     corrections_report: Path | None = typer.Option(
         None, "--corrections-report", help="Output: what became of each speaker rule (the topics stage adds the rest)."
     ),
+    cache_dir: Path | None = typer.Option(
+        None, "--cache", help="Folder keeping each report's tables across runs (only changed reports are segmented)."
+    ),
 ) -> None:
     """Segment every report into statements attributed to person, role and section."""
     import spacy
@@ -102,7 +136,8 @@ def command(
         nlp = spacy.load(params.spacy_model)
     except OSError:
         raise InputError(params_path, f"spaCy pipeline '{params.spacy_model}' is not installed") from None
-    results, error_rows = segment_folder(raw, params, nlp)
+    cache = segment_cache(cache_dir, params, nlp) if cache_dir is not None else None
+    results, error_rows = segment_folder(raw, params, nlp, cache)
     tables = (
         (statements, STATEMENTS, [r.statements for r in results]),
         (sessions, SESSIONS, [r.session for r in results]),

@@ -23,6 +23,7 @@ def command(
     segments: Path = typer.Option(..., "--segments", help="out: segments.csv, one row per segment"),
     segment_themes: Path = typer.Option(..., "--segment-themes", help="out: segment x theme counts and shares"),
     statement_segments: Path = typer.Option(..., "--statement-segments", help="out: each statement's segment"),
+    cache_dir: Path | None = typer.Option(None, "--cache", help="Folder keeping each report's cut across runs."),
 ) -> None:
     """Cut each report into its agenda: contiguous segments with a label, a theme and speakers."""
     from pipeline.codebook import load_codebook
@@ -30,7 +31,7 @@ def command(
     from pipeline.embed.store import load_embeddings
     from pipeline.errors import InputError
     from pipeline.params import load_section
-    from pipeline.segments.core import build_segments
+    from pipeline.segments.core import build_segments, segments_cache
     from pipeline.segments.params import SegmentsParams
     from pipeline.tableio import read_table, write_table
     from pipeline.tables.themes import ThemeColumns
@@ -46,7 +47,7 @@ def command(
     vectors = load_embeddings(embeddings, embedding_ids, st["statement_id"].tolist())
     result = build_segments(
         st, vectors, themed, themes=ThemeColumns.from_codebook(load_codebook(codebook)), params=p,
-        source=statement_themes,
+        source=statement_themes, cache=segments_cache(cache_dir, p) if cache_dir is not None else None,
     )
     write_table(result.segments, segments, SEGMENTS)
     write_table(result.segment_themes, segment_themes, SEGMENT_THEMES)

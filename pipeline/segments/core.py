@@ -10,6 +10,8 @@ Theme shares are over substantive statements, as in every other table.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -20,6 +22,7 @@ import pandas as pd
 
 from pipeline.errors import ContractError
 from pipeline.forkpool import fork_map
+from pipeline.result_cache import ResultCache
 from pipeline.segments.labels import name_words, segment_labels
 from pipeline.segments.params import SegmentsParams
 from pipeline.segments.sequence import segment_sequence
@@ -78,8 +81,13 @@ def build_segments(
     themes: ThemeColumns,
     params: SegmentsParams,
     source: object = "segments",
+    cache: ResultCache | None = None,
 ) -> Segments:
-    """Every output of the stage; `vectors` row i belongs to `statements` row i."""
+    """Every output of the stage; `vectors` row i belongs to `statements` row i.
+
+    With a `cache`, a report whose statements (texts, speakers, vectors) were cut before
+    with these params is not cut again: its cut is read back (`report_key`).
+    """
     _check_inputs(statements, vectors, statement_themes, source)
     themes.check(statement_themes["theme"], source)
     st = statements.reset_index(drop=True).copy()
@@ -95,9 +103,22 @@ def build_segments(
         return segment_sequence(vectors[row_of[idx]], [texts[i] for i in idx], params,
                                 speakers=[speakers[i] for i in idx])
 
-    segment_no = np.zeros(len(st), dtype=int)
+    def key_of(idx: np.ndarray) -> str:
+        return report_key(vectors[row_of[idx]], [texts[i] for i in idx], [speakers[i] for i in idx])
+
+    keys = [key_of(idx) for idx in reports] if cache is not None else []
+    cuts: list[np.ndarray | None] = [cache.get(k) for k in keys] if cache is not None else [None] * len(reports)
+    todo = [i for i, cut in enumerate(cuts) if cut is None]
     # the reports are independent: each is cut alone, in any process, and comes back in report order
-    for idx, labels in zip(reports, fork_map(one_report, reports, params.workers, what="reports"), strict=True):
+    for i, labels in zip(todo, fork_map(one_report, [reports[i] for i in todo], params.workers, what="reports"),
+                         strict=True):
+        cuts[i] = labels
+        if cache is not None:
+            cache.put(keys[i], labels)
+    if cache is not None:
+        log.info("segments cache: %d report(s) read back, %d cut now", len(reports) - len(todo), len(todo))
+    segment_no = np.zeros(len(st), dtype=int)
+    for idx, labels in zip(reports, cuts, strict=True):
         segment_no[idx] = labels
     st["segment"] = segment_no
 
@@ -135,6 +156,25 @@ def build_segments(
         segment_themes=segment_themes_long(st, themes),
         statement_segments=st[["statement_id", "report_id", "seq", "segment"]].reset_index(drop=True),
     )
+
+
+def report_key(vectors: np.ndarray, texts: Sequence[str], speakers: Sequence[object]) -> str:
+    """What a report's cut depends on (its statements' vectors, texts and speakers, in turn order), hashed."""
+    digest = hashlib.sha256(np.ascontiguousarray(vectors).tobytes())
+    digest.update(json.dumps([list(texts), [str(s) for s in speakers]], ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def segments_cache(root: object, params: SegmentsParams) -> ResultCache:
+    """Where each report's cut is kept: a namespace per params (but `workers`) and cutting code."""
+    import dataclasses
+
+    import pipeline.segments
+    from pipeline.result_cache import source_fingerprint
+
+    settings = {k: v for k, v in dataclasses.asdict(params).items() if k != "workers"}
+    settings["numpy"] = np.__version__
+    return ResultCache(root, source_fingerprint([pipeline.segments]), settings, what="segments cache")
 
 
 def segment_themes_long(st: pd.DataFrame, themes: ThemeColumns) -> pd.DataFrame:

@@ -1,0 +1,100 @@
+"""Results computed from one whole input (a report file), kept outside DVC, keyed by its bytes.
+
+`pipeline.text_cache` keeps values per text (vectors, lemmas); this keeps a
+stage's result for one independent input, so a rerun after a report is added
+recomputes that report only. The `segment` stage keeps each report's tables
+here (`--cache data/cache/segment`): segmenting is a function of the report's
+name and bytes, the stage's params, the spaCy pipeline and the code, and the
+namespace hashes all of those but the first two, which make the key. So the
+result read back is the result computed, and the stage's tables are the same
+bytes with the cache, without it or with an empty one.
+
+Layout: `<root>/<namespace>/<key>.pkl`, one pickle per input, written to a
+temporary file and renamed into place. Only the namespace in use is kept: a
+stage that opens a new one (new params, new code) removes the others, so the
+folder never holds more than one corpus's results. Deleting the folder is
+always safe. A file that cannot be read is set aside as `<key>.pkl.damaged`,
+with a warning naming it, and its input is computed again.
+
+The files are pickles: read only what this project wrote (the folder is
+local, under data/cache, and is never shared or committed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pipeline.text_cache import DAMAGED_SUFFIX, atomic_write, namespace_for
+
+log = logging.getLogger(__name__)
+
+_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError,
+               ValueError)
+
+
+def source_fingerprint(packages: Iterable[ModuleType]) -> str:
+    """sha256 of every .py file of the given packages (or modules), by path and content."""
+    digest = hashlib.sha256()
+    files: list[Path] = []
+    for package in packages:
+        where = Path(package.__file__ or "")
+        files.extend(sorted(where.parent.rglob("*.py")) if where.name == "__init__.py" else [where])
+    for path in sorted(set(files)):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def input_key(name: str, data: bytes) -> str:
+    """The key of one input: sha256 of its name and its bytes."""
+    return hashlib.sha256(name.encode("utf-8") + b"\0" + data).hexdigest()
+
+
+class ResultCache:
+    """Results of one stage under one namespace, one file per input key."""
+
+    def __init__(self, root: str | Path, code: str, settings: dict[str, object], *, what: str) -> None:
+        self.root = Path(root)
+        self.dir = self.root / namespace_for(code, settings)
+        self.what = what
+        self._pruned = False
+
+    def get(self, key: str) -> Any | None:
+        """The result stored for `key`, or None."""
+        path = self.dir / f"{key}.pkl"
+        if not path.is_file():
+            return None
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except _UNREADABLE as exc:
+            aside = path.with_name(path.name + DAMAGED_SUFFIX)
+            try:
+                os.replace(path, aside)
+            except OSError:
+                aside = path
+            log.warning("%s: damaged %s entry (%s: %s) set aside as %s; its input will be computed again",
+                        path, self.what, exc.__class__.__name__, exc, aside.name)
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        """Store `value` for `key` atomically; the first store removes other namespaces' results."""
+        if not self._pruned:
+            self._prune()
+        atomic_write(self.dir / f"{key}.pkl", lambda fh: pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _prune(self) -> None:
+        self._pruned = True
+        if not self.root.is_dir():
+            return
+        for other in self.root.iterdir():
+            if other.is_dir() and other != self.dir:
+                shutil.rmtree(other, ignore_errors=True)
+                log.info("%s: removed results of other settings or code (%s)", self.what, other.name)
