@@ -41,14 +41,18 @@ _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, Import
 
 
 def source_fingerprint(packages: Iterable[ModuleType]) -> str:
-    """sha256 of every .py file of the given packages (or modules), by path and content."""
-    digest = hashlib.sha256()
-    files: list[Path] = []
+    """sha256 of the files of the given packages (code, templates; not bytecode) or modules, by name and content
+    (names relative to the package's parent folder: a clone elsewhere has the same fingerprint)."""
+    files: dict[str, Path] = {}
     for package in packages:
         where = Path(package.__file__ or "")
-        files.extend(sorted(where.parent.rglob("*.py")) if where.name == "__init__.py" else [where])
-    for path in sorted(set(files)):
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+        found = ([f for f in where.parent.rglob("*") if f.is_file() and "__pycache__" not in f.parts
+                  and f.suffix != ".pyc"] if where.name == "__init__.py" else [where])
+        top = where.parent.parent if where.name == "__init__.py" else where.parent
+        files.update({f.relative_to(top).as_posix(): f for f in found})
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode("utf-8") + b"\0" + files[name].read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -105,3 +105,35 @@ def test_pages_are_the_same_bytes_with_worker_processes(files):
 def test_bad_workers_are_refused_by_name(bad):
     with pytest.raises(Exception, match="workers"):
         ReportParams(workers=bad)
+
+
+def test_the_page_cache_gives_the_same_files_and_draws_only_changed_sessions(files, tmp_path, caplog):
+    import dataclasses
+
+    from pipeline.report.page_cache import page_cache
+
+    p = make_processed()
+    ids = sorted(p.statement_themes["statement_id"])
+    emb = np.random.default_rng(0).normal(size=(len(ids), 8))
+    row_of = {s: i for i, s in enumerate(ids)}
+    params = ReportParams()
+    with caplog.at_level("INFO", logger="pipeline.report.build"):
+        cold = render_report(p, None, emb, row_of, params, page_cache=page_cache(tmp_path, params))
+        warm = render_report(p, None, emb, row_of, params, page_cache=page_cache(tmp_path, params))
+        assert "(2 drawn in 1 process(es), 0 read back)" in caplog.text
+        assert "(0 drawn in 1 process(es), 2 read back)" in caplog.text
+        caplog.clear()
+        # a speaker of r2 renamed: r2's page is drawn again, r1's read back
+        speakers = p.speakers.assign(speaker=p.speakers["speaker"].where(p.speakers["report_id"] != "r2", "Renamed"))
+        changed = dataclasses.replace(p, speakers=speakers)
+        again = render_report(changed, None, emb, row_of, params, page_cache=page_cache(tmp_path, params))
+        assert "(1 drawn in 1 process(es), 1 read back)" in caplog.text
+    assert cold == files and warm == files
+    assert again == render_report(changed, None, emb, row_of, params)
+    assert "Renamed" in again["session-r2.html"].decode("utf-8")
+    # a codebook theme renamed changes every page's key
+    renamed = dataclasses.replace(p, theme_names={**p.theme_names, "financing": "Money"})
+    with caplog.at_level("INFO", logger="pipeline.report.build"):
+        caplog.clear()
+        render_report(renamed, None, emb, row_of, params, page_cache=page_cache(tmp_path, params))
+        assert "(2 drawn in 1 process(es), 0 read back)" in caplog.text

@@ -37,6 +37,7 @@ from pipeline.explore import (
     speaker_theme_matrix,
 )
 from pipeline.figures import FiguresParams, top_speakers
+from pipeline.result_cache import ResultCache
 
 log = logging.getLogger(__name__)
 
@@ -326,36 +327,47 @@ def build_report(p: Processed, figures: dict[str, bytes], interactive: dict[str,
 
 
 def render_report(p: Processed, model: Any, vectors: np.ndarray, row_of: dict[str, int],
-                  params: ReportParams, *, interactive: Callable[[], dict[str, str]] | None = None) -> dict[str, bytes]:
-    """The stage's core (and `analyze`'s): draw every figure, render every page; no file I/O.
+                  params: ReportParams, *, interactive: Callable[[], dict[str, str]] | None = None,
+                  page_cache: ResultCache | None = None) -> dict[str, bytes]:
+    """The stage's core (and `analyze`'s): draw every figure, render every page; no file I/O but the cache's.
 
     `model` is the fitted BERTopic (None draws the plain fallback charts);
     `row_of` maps statement_id to its row of `vectors`. `interactive`, when
     given, supplies the interactive pages instead (the CLI draws them in a
     background process, see `pipeline.report.background`); it is called last.
+    With a `page_cache` (`pipeline.report.page_cache`), a session page whose
+    rows did not change is read back instead of drawn.
     """
     from pipeline.figures import interactive_figures, session_heatmap, static_figures
     from pipeline.forkpool import forked_map
+    from pipeline.report.page_cache import page_keys
 
     start = time.perf_counter()
     ids = sorted(p.sessions["report_id"])
     page = _page_renderer(p, params)
+    keys = page_keys(p, ids) if page_cache is not None else {}
+    kept = {r: page_cache.get(keys[r]) for r in ids} if page_cache is not None else {}
+    todo = [r for r in ids if kept.get(r) is None]
 
     def one_session(report_id: str) -> bytes:  # its heatmap and page; in a forked worker with workers > 1
         return page(report_id, session_heatmap(p, report_id, params.figures))
 
     # the sessions are independent: their pages are drawn by the workers while this process draws the
     # corpus figures; the pages come back in report id order, the same bytes whatever the number of workers
-    with forked_map(one_session, ids, params.workers, what="session pages") as drawn:
+    with forked_map(one_session, todo, params.workers, what="session pages") as drawn:
         static = static_figures(p, params.figures)
         figures_done = time.perf_counter()
-        pages = dict(zip([page_name(r) for r in ids], drawn(), strict=True))
+        kept.update(zip(todo, drawn(), strict=True))
+    if page_cache is not None:
+        for r in todo:
+            page_cache.put(keys[r], kept[r])
+    pages = {page_name(r): kept[r] for r in ids}
     pages_done = time.perf_counter()
     charts = interactive() if interactive is not None else interactive_figures(model, p, vectors, row_of,
                                                                                params.figures)
     charts_done = time.perf_counter()
-    log.info("report: corpus figures %.1f s, %d session page(s) done at %.1f s (%d process(es)), "
-             "interactive charts %s %.1f s", figures_done - start, len(pages), pages_done - start,
-             min(params.workers, len(pages)) or 1, "waited for" if interactive is not None else "drawn in",
-             charts_done - pages_done)
+    log.info("report: corpus figures %.1f s, %d session page(s) done at %.1f s (%d drawn in %d process(es), "
+             "%d read back), interactive charts %s %.1f s", figures_done - start, len(pages), pages_done - start,
+             len(todo), min(params.workers, len(todo)) or 1, len(ids) - len(todo),
+             "waited for" if interactive is not None else "drawn in", charts_done - pages_done)
     return build_report(p, static, charts, params, pages)

@@ -14,6 +14,7 @@ from pipeline.cli_support import one_line_errors
 if TYPE_CHECKING:  # pragma: no cover
     from pipeline.explore import Processed
     from pipeline.report.build import ReportParams
+    from pipeline.result_cache import ResultCache
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def command(
     codebook: Path = typer.Option(..., "--codebook", help="codebook YAML (theme names)"),
     params: Path = typer.Option(..., "--params", help="params.yaml (section `report`)"),
     out: Path = typer.Option(..., "--out", help="out: report folder (index.html, session pages, charts)"),
+    cache_dir: Path | None = typer.Option(None, "--cache", help="Folder keeping session pages across runs "
+                                                                  "(a page is drawn again only when its rows change)."),
 ) -> None:
     """Browsable HTML report: corpus page, a page per session, pictures and interactive charts."""
     from pipeline.explore import load_tables, theme_names_from
@@ -76,13 +79,16 @@ def command(
         theme_names_from(codebook),
         columns=REPORT_COLUMNS,
     )
-    files = render(p, topic_model, embeddings, embedding_ids, report_params, statement_themes=statement_themes)
+    from pipeline.report.page_cache import page_cache
+
+    files = render(p, topic_model, embeddings, embedding_ids, report_params, statement_themes=statement_themes,
+                   page_cache=page_cache(cache_dir, report_params) if cache_dir is not None else None)
     write_files(files, out)
     log.info("report: %d session page(s) -> %s", len(p.sessions), out / "index.html")
 
 
 def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Path, params: ReportParams,
-           statement_themes: Path | None = None) -> dict[str, bytes]:
+           statement_themes: Path | None = None, page_cache: ResultCache | None = None) -> dict[str, bytes]:
     """Load the vectors of the statements, then render the report; the fitted model is loaded (and the
     interactive charts drawn) in a background process meanwhile.
 
@@ -118,4 +124,4 @@ def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Pat
         return interactive_figures(load_topic_model(topic_model), with_texts(), vectors, row_of, params.figures)
 
     with in_background(charts) as pending:
-        return render_report(p, None, vectors, row_of, params, interactive=pending.result)
+        return render_report(p, None, vectors, row_of, params, interactive=pending.result, page_cache=page_cache)
