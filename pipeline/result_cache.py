@@ -27,6 +27,7 @@ import logging
 import os
 import pickle
 import shutil
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
@@ -37,7 +38,7 @@ from pipeline.text_cache import DAMAGED_SUFFIX, atomic_write, namespace_for
 log = logging.getLogger(__name__)
 
 _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError,
-               ValueError)
+               ValueError, zlib.error)
 
 
 def source_fingerprint(packages: Iterable[ModuleType]) -> str:
@@ -64,10 +65,12 @@ def input_key(name: str, data: bytes) -> str:
 class ResultCache:
     """Results of one stage under one namespace, one file per input key."""
 
-    def __init__(self, root: str | Path, code: str, settings: dict[str, object], *, what: str) -> None:
+    def __init__(self, root: str | Path, code: str, settings: dict[str, object], *, what: str,
+                 compress: bool = False) -> None:
         self.root = Path(root)
-        self.dir = self.root / namespace_for(code, settings)
+        self.dir = self.root / namespace_for(code, {**settings, "compress": compress})
         self.what = what
+        self.compress = compress  # zlib (level 1) over the pickle: for results that are mostly text
         self._pruned = False
 
     def get(self, key: str) -> Any | None:
@@ -76,8 +79,8 @@ class ResultCache:
         if not path.is_file():
             return None
         try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
+            data = path.read_bytes()
+            return pickle.loads(zlib.decompress(data) if self.compress else data)
         except _UNREADABLE as exc:
             aside = path.with_name(path.name + DAMAGED_SUFFIX)
             try:
@@ -92,7 +95,8 @@ class ResultCache:
         """Store `value` for `key` atomically; the first store removes other namespaces' results."""
         if not self._pruned:
             self._prune()
-        atomic_write(self.dir / f"{key}.pkl", lambda fh: pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL))
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write(self.dir / f"{key}.pkl", lambda fh: fh.write(zlib.compress(data, 1) if self.compress else data))
 
     def _prune(self) -> None:
         self._pruned = True

@@ -233,3 +233,23 @@ def test_a_codebook_written_in_a_qda_tool_imports() -> None:
     assert book.ids == ("acces_au_credit", "greetings")
     assert book.themes[0].description == "Loans, banks and guarantees." and book.themes[0].seeds == ("accès au crédit", "microcredit", "collateral")
     assert book.themes[1].procedural and book.themes[1].description == "Greetings"
+
+
+def test_the_source_cache_gives_the_same_project_and_rebuilds_a_changed_report(
+        corpus: dict[str, Path], qdpx: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache = ["--cache", str(tmp_path / "cache")]
+    cold, warm, changed, plain = (tmp_path / n / "project.qdpx" for n in ("cold", "warm", "changed", "plain"))
+    with caplog.at_level("INFO", logger="pipeline.qda.project"):
+        _run(export_args(corpus, cold) + cache)
+        _run(export_args(corpus, warm) + cache)
+        assert "QDA sources: 0 read back, 1 built" in caplog.text and "QDA sources: 1 read back, 0 built" in caplog.text
+        caplog.clear()
+        themed = corpus["statement_themes"]
+        lines = themed.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[1] = lines[1].replace(",financing", ",legislation")  # the first statement's theme, as a refit may change it
+        themed.write_text("".join(lines), encoding="utf-8")
+        _run(export_args(corpus, changed) + cache)
+        assert "QDA sources: 0 read back, 1 built" in caplog.text
+    assert cold.read_bytes() == qdpx.read_bytes() and warm.read_bytes() == qdpx.read_bytes()
+    _run(export_args(corpus, plain))
+    assert changed.read_bytes() == plain.read_bytes() != qdpx.read_bytes()

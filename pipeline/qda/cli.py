@@ -84,12 +84,14 @@ def export_command(
     codebook: Path = typer.Option(CODEBOOK, "--codebook"),
     params: Path = typer.Option(Path("params.yaml"), "--params", help="params.yaml (reads embed.model: the coder's name)"),
     schema: Path | None = typer.Option(None, "--schema", help="validate against this REFI-QDA schema (Project-mrt2019.xsd)"),
+    cache_dir: Path | None = typer.Option(None, "--cache", help="Folder keeping each report's source across runs "
+                                                                  "(built again only when its statements change)."),
 ) -> None:
     """Export the coded statements as a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
     from pipeline import __version__
     from pipeline.codebook import load_codebook
     from pipeline.contract import SESSIONS, SPEAKERS, STATEMENT_THEMES
-    from pipeline.qda.project import pipeline_user, write_project
+    from pipeline.qda.project import pipeline_user, source_cache_for, write_project
     from pipeline.tableio import read_table
 
     book = load_codebook(codebook)
@@ -102,6 +104,7 @@ def export_command(
             fh, out.stem, _reports(raw, set(st["report_id"].astype(str))), st, themed,
             read_table(speakers, SPEAKERS), read_table(sessions, SESSIONS), book,
             pipeline_user(__version__, _model_name(params), book.name), Path(work),
+            source_cache_for(cache_dir) if cache_dir is not None else None,
         )
     if schema is not None:
         with zipfile.ZipFile(out) as zf:

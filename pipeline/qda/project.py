@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import io
+import json
+import logging
 import shutil
 import tempfile
 import zipfile
@@ -31,6 +34,9 @@ from pipeline.codebook import OTHER, Codebook
 from pipeline.qda import NS_PROJECT
 from pipeline.qda.ids import SEP, guid, key_guid, selection_guid, source_guid, speaker_guid, theme_guid
 from pipeline.qda.offsets import source_text, statement_span
+from pipeline.result_cache import ResultCache, source_fingerprint
+
+log = logging.getLogger(__name__)
 from pipeline.segment.lines import SourceLine
 
 THEMES_FOLDER = "Themes"
@@ -166,12 +172,15 @@ def write_project(
     codebook: Codebook,
     user_name: str,
     workdir: Path,
+    source_cache: ResultCache | None = None,
 ) -> int:
     """Write the .qdpx archive (project.qde and sources/) to `out`; same inputs, same bytes; the sources written.
 
     The project XML and the source texts are streamed to files under `workdir` (an empty
     folder) and then into the archive, so memory does not grow with the statements'
     selections and codings. `reports` may read their lines lazily: each is read once.
+    With a `source_cache` (`source_cache_for`), a report's source element and text whose
+    inputs (`source_key`) did not change are read back instead of built.
     """
     user, analyst = guid("user", user_name), guid("user", ANALYST_USER)
     root = etree.Element(_e("Project"), {"name": name, "origin": user_name, "creatingUserGUID": user}, nsmap={None: NS_PROJECT})
@@ -195,8 +204,7 @@ def write_project(
 
     # every per-statement value is read from plain lists and dicts built once: pandas row access
     # (`.loc`, `.iloc`, a sort per report and per person) dominated the stage at scale
-    column = {c: statements[c].tolist() for c in ("statement_id", "source_lines", "line_start", "text", "text_hash",
-                                                  "section", "speaker", "corrected_by")}
+    column = {c: statements[c].tolist() for c in _SOURCE_COLUMNS}
     ids, line_starts, hashes = column["statement_id"], column["line_start"], column["text_hash"]
     seq = _SeqOrder(statements)
     by_report = statements.groupby(statements["report_id"].astype(str), sort=True).indices
@@ -230,12 +238,58 @@ def write_project(
             fh.write(pieces[1])
         if has_sources:
             themes_of = _themes_by_statement(statement_themes)
+            reused = 0
             for report in reports:
-                fh.write(_source(serialiser, report, column, seq.order(by_report.get(report.report_id, _NO_ROWS)),
-                                 selections, themes_of, user, analyst, sources_dir))
+                order = seq.order(by_report.get(report.report_id, _NO_ROWS))
+                if source_cache is None:
+                    fh.write(_source(serialiser, report, column, order, selections, themes_of, user, analyst,
+                                     sources_dir))
+                    continue
+                report = Report(report.report_id, report.name, tuple(report.lines))  # read once
+                key = source_key(report, column, order, selections, themes_of, user, analyst)
+                kept = source_cache.get(key)
+                if kept is None:
+                    body = _source(serialiser, report, column, order, selections, themes_of, user, analyst,
+                                   sources_dir)
+                    source_cache.put(key, (body, (sources_dir / f"{source_guid(report.report_id)}.txt").read_bytes()))
+                else:
+                    body, text = kept
+                    (sources_dir / f"{source_guid(report.report_id)}.txt").write_bytes(text)
+                    reused += 1
+                fh.write(body)
+            if source_cache is not None:
+                log.info("QDA sources: %d read back, %d built", reused, len(reports) - reused)
             fh.write(pieces[-1])
     _write_archive(out, qde, sources_dir)
     return len(reports)
+
+
+def source_key(report: Report, column: dict[str, list], order: list[int], selections: dict[str, str],
+               themes_of: dict[str, tuple[str, str]], user: str, analyst: str) -> str:
+    """Everything `_source` reads for one report (its lines, its statements' columns in order, their
+    selections and themes, the coders), hashed."""
+    ids = [str(column["statement_id"][i]) for i in order]
+    rows = [[str(column[c][i]) for c in _SOURCE_COLUMNS] for i in order]
+    blob = json.dumps([report.report_id, report.name, user, analyst, rows, [selections[s] for s in ids],
+                       [themes_of.get(s) for s in ids]], ensure_ascii=False)
+    digest = hashlib.sha256(blob.encode("utf-8"))
+    digest.update(repr(report.lines).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def source_cache_for(root: str | Path) -> ResultCache:
+    """Where each report's source element and text are kept: a namespace per export code and lxml."""
+    import pipeline.corrections
+    import pipeline.qda
+    from pipeline.segment import lines
+
+    code = source_fingerprint([pipeline.qda, pipeline.corrections, lines])
+    return ResultCache(root, code, {"lxml": ".".join(map(str, etree.LXML_VERSION))}, what="QDA source cache",
+                       compress=True)
+
+
+# the statements' columns a source element shows
+_SOURCE_COLUMNS = ("statement_id", "source_lines", "line_start", "text", "text_hash", "section", "speaker", "corrected_by")
 
 
 def _source(serialiser: _Serialiser, report: Report, column: dict[str, list], order: list[int],
