@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import shutil
 import zlib
@@ -33,7 +32,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pipeline.text_cache import DAMAGED_SUFFIX, atomic_write, namespace_for
+from pipeline.text_cache import atomic_write, namespace_for, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +81,7 @@ class ResultCache:
             data = path.read_bytes()
             return pickle.loads(zlib.decompress(data) if self.compress else data)
         except _UNREADABLE as exc:
-            aside = path.with_name(path.name + DAMAGED_SUFFIX)
-            try:
-                os.replace(path, aside)
-            except OSError:
-                aside = path
-            log.warning("%s: damaged %s entry (%s: %s) set aside as %s; its input will be computed again",
-                        path, self.what, exc.__class__.__name__, exc, aside.name)
+            set_aside(path, exc, f"{self.what} entry", "its input")
             return None
 
     def put(self, key: str, value: Any) -> None:

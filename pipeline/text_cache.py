@@ -55,6 +55,17 @@ def namespace_for(model_fingerprint: str, settings: dict[str, object]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 
+def set_aside(path: Path, exc: BaseException, what: str, redone: str) -> None:
+    """Rename a file that cannot be read to `<name>.damaged` (kept for a look, never read again), with a warning."""
+    aside = path.with_name(path.name + DAMAGED_SUFFIX)
+    try:
+        os.replace(path, aside)
+    except OSError:
+        aside = path
+    log.warning("%s: damaged %s (%s: %s) set aside as %s; %s will be computed again",
+                path, what, exc.__class__.__name__, exc, aside.name, redone)
+
+
 def atomic_write(path: Path, write: Callable[[object], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
@@ -113,13 +124,7 @@ class TextCache:
                     raise ValueError(f"keys and {self.field} do not match")
                 return list(zip(keys.tolist(), values))
         except _UNREADABLE as exc:
-            aside = path.with_name(path.name + DAMAGED_SUFFIX)
-            try:
-                os.replace(path, aside)
-            except OSError:
-                aside = path
-            log.warning("%s: damaged %s shard (%s: %s) set aside as %s; its texts will be computed again",
-                        path, self.what, exc.__class__.__name__, exc, aside.name)
+            set_aside(path, exc, f"{self.what} shard", "its texts")
             return []
 
     def __len__(self) -> int:
