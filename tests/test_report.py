@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from processed_tables import MARKUP_TEXT, make_processed
 
@@ -137,3 +138,20 @@ def test_the_page_cache_gives_the_same_files_and_draws_only_changed_sessions(fil
         caplog.clear()
         render_report(renamed, None, emb, row_of, params, page_cache=page_cache(tmp_path, params))
         assert "(2 drawn in 1 process(es), 0 read back)" in caplog.text
+
+
+def test_session_pages_read_no_row_of_the_corpus_wide_tables(files):
+    """What the page cache's keys rely on: a table without report_id (topics, roles) changes with
+    every statement added, and no session page may show its rows (else page_keys must hash them)."""
+    import dataclasses
+
+    p = make_processed()
+    corpus_wide = {f.name: getattr(p, f.name).iloc[:0] for f in dataclasses.fields(p)
+                   if isinstance(getattr(p, f.name), pd.DataFrame) and "report_id" not in getattr(p, f.name).columns}
+    assert {"topics", "role_counts", "role_shares"} <= set(corpus_wide)
+    ids = sorted(p.statement_themes["statement_id"])
+    emb = np.random.default_rng(0).normal(size=(len(ids), 8))
+    emptied = render_report(dataclasses.replace(p, **corpus_wide), None, emb, {s: i for i, s in enumerate(ids)},
+                            ReportParams())
+    pages = [name for name in files if name.startswith("session-")]
+    assert pages and all(emptied[name] == files[name] for name in pages)

@@ -1,15 +1,18 @@
 """Session pages kept across runs: a page is drawn again only when what it shows changed.
 
 A session's page (and its heatmap) is drawn from the rows of the run's tables
-that belong to its report, the corpus-wide tables (topics, roles), the
-codebook's theme names, the `report` params and the report's code and
-templates. `page_keys` hashes, for each report, its rows of every table that
-has a `report_id` column, with the whole of every table that has none and
-every table's column names; `page_cache` names the namespace by the params,
-the code (templates included) and the libraries that draw. So a rerun after
-a report is added draws the new report's page and those whose rows changed
-(a corrected speaker, a refit), and reads the others back: the same bytes as
-drawing them all (tested).
+that belong to its report, the codebook's theme names, the tables' columns
+(the themes), the `report` params and the report's code and templates; it
+reads no row of a table without a `report_id` column (topics, roles: they
+change with every statement added, and only the corpus page shows them;
+tested: a session page is the same bytes with those tables emptied).
+`page_keys` hashes, for each report, its rows of every table that has a
+`report_id` column, with every table's column names and types and the theme
+names; `page_cache` names the namespace by the params, the code (templates
+included) and the libraries that draw. So a rerun after a report is added
+draws the new report's page and those whose rows changed (a refit, a corrected
+speaker), and reads the others back: the same bytes as drawing them all
+(tested).
 """
 
 from __future__ import annotations
@@ -44,8 +47,6 @@ def page_keys(p: Processed, report_ids: Sequence[str]) -> dict[str, str]:
         if "report_id" in table.columns:
             groups = table.groupby(table["report_id"].astype(str), sort=False).indices
             per_report.append((_row_hashes(table), groups))
-        else:
-            shared.update(_row_hashes(table).tobytes())
     base = shared.hexdigest()
     keys = {}
     for report_id in report_ids:
