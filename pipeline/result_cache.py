@@ -11,9 +11,10 @@ bytes with the cache, without it or with an empty one.
 
 Layout: `<root>/<namespace>/<key>.pkl`, one pickle per input, written to a
 temporary file and renamed into place. Only the namespace in use is kept: a
-stage that opens a new one (new params, new code) removes the others, so the
-folder never holds more than one corpus's results. Deleting the folder is
-always safe. A file that cannot be read is set aside as `<key>.pkl.damaged`,
+stage that opens a new one (new params, new code) removes the others; within
+one, the entries of inputs since edited or removed stay (the `analyze` command
+shares the folder with `dvc repro`, so no run deletes what another may read).
+Deleting the folder is always safe. A file that cannot be read is set aside as `<key>.pkl.damaged`,
 with a warning naming it, and its input is computed again.
 
 The files are pickles: read only what this project wrote (the folder is
