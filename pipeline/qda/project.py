@@ -35,9 +35,9 @@ from pipeline.qda import NS_PROJECT
 from pipeline.qda.ids import SEP, guid, key_guid, selection_guid, source_guid, speaker_guid, theme_guid
 from pipeline.qda.offsets import source_text, statement_span
 from pipeline.result_cache import ResultCache, source_fingerprint
+from pipeline.segment.lines import SourceLine
 
 log = logging.getLogger(__name__)
-from pipeline.segment.lines import SourceLine
 
 THEMES_FOLDER = "Themes"
 SPEAKERS_FOLDER = "Speakers"
