@@ -23,7 +23,9 @@ local, under data/cache, and is never shared or committed).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import logging
 import pickle
 import shutil
@@ -55,6 +57,12 @@ def source_fingerprint(packages: Iterable[ModuleType]) -> str:
     for name in sorted(files):
         digest.update(name.encode("utf-8") + b"\0" + files[name].read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def params_settings(params: Any, ignore: tuple[str, ...] = ("workers",)) -> dict[str, Any]:
+    """A stage's params (a dataclass) as plain JSON values, without those that change no result."""
+    values = {k: v for k, v in dataclasses.asdict(params).items() if k not in ignore}
+    return json.loads(json.dumps(values, default=str))
 
 
 def input_key(name: str, data: bytes) -> str:

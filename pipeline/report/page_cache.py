@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.explore import Processed
-from pipeline.result_cache import ResultCache, source_fingerprint
+from pipeline.result_cache import ResultCache, params_settings, source_fingerprint
 
 
 def _row_hashes(table: pd.DataFrame) -> np.ndarray:
@@ -70,8 +70,7 @@ def page_cache(root: str | Path, params: object) -> ResultCache:
     import pipeline.report
     import pipeline.tables
 
-    settings = json.loads(json.dumps({k: v for k, v in dataclasses.asdict(params).items() if k != "workers"},
-                                     default=str))
+    settings = params_settings(params)
     settings["libraries"] = {"pandas": pd.__version__, "jinja2": jinja2.__version__,
                              "matplotlib": matplotlib.__version__, "pillow": PIL.__version__}
     code = source_fingerprint([pipeline.report, pipeline.explore, pipeline.figures, pipeline.heatmap_image,

@@ -7,7 +7,6 @@ writes. A bad report stops the stage with one line naming the file
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 from pathlib import Path
@@ -22,7 +21,7 @@ from pipeline.corrections.hooks import apply_speaker_rules
 from pipeline.errors import InputError
 from pipeline.forkpool import fork_map
 from pipeline.params import load_section
-from pipeline.result_cache import ResultCache, input_key, source_fingerprint
+from pipeline.result_cache import ResultCache, input_key, params_settings, source_fingerprint
 from pipeline.segment.segmenter import SegmentedReport, SegmentParams, segment_report
 from pipeline.tableio import write_table
 
@@ -84,7 +83,7 @@ def segment_cache(root: Path, params: SegmentParams, nlp: Any) -> ResultCache:
     import spacy
 
     meta = getattr(nlp, "meta", {}) or {}
-    settings = {k: v for k, v in dataclasses.asdict(params).items() if k not in ("workers", "on_error")}
+    settings = params_settings(params, ignore=("workers", "on_error"))
     settings["pipeline"] = {"name": f"{meta.get('lang', '')}_{meta.get('name', '')}", "version": meta.get("version", ""),
                             "spacy": spacy.__version__, "pandas": pd.__version__}
     code = source_fingerprint([pipeline.segment, pipeline.contract, pipeline.errors])

@@ -167,12 +167,10 @@ def report_key(vectors: np.ndarray, texts: Sequence[str], speakers: Sequence[obj
 
 def segments_cache(root: object, params: SegmentsParams) -> ResultCache:
     """Where each report's cut is kept: a namespace per params (but `workers`) and cutting code."""
-    import dataclasses
-
     import pipeline.segments
-    from pipeline.result_cache import source_fingerprint
+    from pipeline.result_cache import params_settings, source_fingerprint
 
-    settings = {k: v for k, v in dataclasses.asdict(params).items() if k != "workers"}
+    settings = params_settings(params)
     settings["numpy"] = np.__version__
     return ResultCache(root, source_fingerprint([pipeline.segments]), settings, what="segments cache")
 
