@@ -79,6 +79,8 @@ def embed_with_cache(
     for text, vector in found.items():
         vectors[row[text]] = vector
     del found
+    stored = cache.read_checks() if cache is not None and missing else {}
+    encoder.checks.update({**stored, **encoder.checks})  # what earlier runs measured on this machine
     for start in range(0, len(missing), ENCODE_STEP):
         step = missing[start : start + ENCODE_STEP]
         fresh = _encode(step, encoder, params, show_progress_bar)
@@ -86,6 +88,8 @@ def embed_with_cache(
             cache.store(step, fresh)
         vectors[[row[t] for t in step]] = fresh
         del fresh
+    if cache is not None and missing and encoder.checks != stored:
+        cache.write_checks(encoder.checks)
     report = EmbedReport(
         texts=len(texts), distinct=len(distinct), cached=len(distinct) - len(missing), encoded=len(missing),
         truncated=truncated,

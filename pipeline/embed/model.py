@@ -131,6 +131,7 @@ class Encoder:
     _model: Any = field(default=None, repr=False)
     _runner: Any = field(default=None, repr=False)
     _tokenizer: Any = field(default=None, repr=False)
+    checks: dict[Any, Any] = field(default_factory=dict, repr=False)  # what was measured of this encoder, per process
 
     @property
     def model(self) -> SentenceTransformer:
