@@ -87,13 +87,17 @@ def probe_word_pieces(encoder: Encoder, pass_rows_of: Any) -> int:
 
 
 def _cpu() -> str:
-    """This CPU's model and instruction sets (what decides which kernels run)."""
+    """This CPU's make, model and instruction sets (what decides which kernels run)."""
+    fields: dict[str, str] = {}
     try:
-        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
-        return " ".join(fields.get(k, "").strip() for k in ("vendor_id\t", "model name\t", "flags\t\t"))
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            name, sep, value = line.partition(":")
+            if sep:
+                fields.setdefault(name.strip().lower(), value.strip())  # the first CPU's
     except OSError:  # not Linux: what the platform says
-        return f"{platform.machine()} {platform.processor()}"
+        pass
+    named = [fields.get(k, "") for k in ("vendor_id", "model name", "cpu implementer", "cpu part", "flags", "features")]
+    return " | ".join([platform.machine(), platform.processor(), *named])
 
 
 def check_key(encoder: Encoder, pass_rows_of: Any) -> str:
@@ -114,7 +118,10 @@ def short_passes_exact(encoder: Encoder, pass_rows_of: Any) -> bool:
     known = encoder.checks.get(key)
     if known is not None:
         return known
-    exact = encoder.backend == "torch" and _check(encoder, pass_rows_of)
+    if encoder.backend != "torch":  # its runner pads and batches texts itself: never cut
+        encoder.checks[key] = False
+        return False
+    exact = _check(encoder, pass_rows_of)
     encoder.checks[key] = exact
     log.info("short forward passes %s on this machine (checked bit for bit at %d lengths)",
              "give the full passes' vectors: the last pass of each length holds only its texts" if exact
