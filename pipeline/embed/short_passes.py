@@ -10,11 +10,12 @@ about 7x the word pieces it needs.
 
 `short_passes_exact` finds out which machine this is. It encodes passes of random word
 pieces at lengths from 4 to the model's limit, each full and then cut to fewer rows (down to
-the `MIN_BATCH_TOKENS` floor, taken from either end of the full pass, so positions move), through the same `encode_passes` (threads, precision) the texts go through, and
-compares the bits. Only if every cut row equals its full-pass row may the last pass of a
+the `MIN_BATCH_TOKENS` floor, taken from either end of the full pass, so positions move),
+through the same `encode_passes` (threads, precision) the texts go through, and compares
+the bits. Only if every cut row equals its full-pass row may the last pass of a
 length be short. The answer is kept on the encoder for the process, and by the embed stage
 beside its vector cache (`VectorCache.write_checks`), so a machine is checked once. The check
-encodes about 30,000 word pieces (a few seconds), so `embed_texts` runs it only when short
+encodes about 24,000 word pieces (about 5 s on two cores), so `embed_texts` runs it only when short
 passes would skip at least `WORTH` times that.
 
 What it does not prove: that a shape it did not try sums like the ones it did. It tries the
