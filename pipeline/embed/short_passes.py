@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import platform
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,7 @@ def probe_word_pieces(encoder: Encoder, pass_rows_of: Any) -> int:
     return total
 
 
+@lru_cache(maxsize=1)
 def _cpu() -> str:
     """This CPU's make, model and instruction sets (what decides which kernels run)."""
     fields: dict[str, str] = {}
