@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.contract import Table, validate
@@ -40,6 +41,23 @@ def restore_cell(value: object) -> object:
     return value
 
 
+def guard_column(series: pd.Series, restore: bool = False) -> pd.Series:
+    """`neutralise_cell` (or, with `restore`, `restore_cell`) over a column, called only on the text cells
+    it can change: those starting with = + - @ or an apostrophe (restoring: an apostrophe). The same values
+    as mapping every cell, without a Python call per cell."""
+    fn, firsts = (restore_cell, [_GUARD]) if restore else (neutralise_cell, [*FORMULA_STARTS, _GUARD])
+    try:
+        first = series.str[:1]
+    except AttributeError:  # no text in the column (all empty, or numbers in an object column)
+        return series.map(fn)
+    mask = np.asarray(first.isin(firsts), dtype=bool)
+    if not mask.any():
+        return series
+    out = series.copy()
+    out[mask] = series[mask].map(fn)
+    return out
+
+
 def prepare_for_csv(df: pd.DataFrame, table: Table | None = None, source: object = "table") -> pd.DataFrame:
     """Validate (when a contract is given), sort and neutralise a frame for writing."""
     if table is not None:
@@ -52,7 +70,7 @@ def prepare_for_csv(df: pd.DataFrame, table: Table | None = None, source: object
     text_cols = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
     df = df.copy()
     for c in text_cols:
-        df[c] = df[c].map(neutralise_cell)
+        df[c] = guard_column(df[c])
     return df.reset_index(drop=True)
 
 
@@ -101,7 +119,7 @@ def read_table(path: str | Path, table: Table | None = None, columns: Sequence[s
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8 text") from None
     for c in df.columns:
-        df[c] = df[c].map(restore_cell)
+        df[c] = guard_column(df[c], restore=True)
     if table is None:
         return df
     for col in table.columns:

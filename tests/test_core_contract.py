@@ -101,3 +101,27 @@ def test_params_section_is_frozen_and_rejects_unknown_keys(tmp_path):
         section_from_dict({"nme": "typo"}, _Params)
     with pytest.raises(Exception):
         p.name = "z"  # frozen
+
+
+def test_guard_column_is_the_per_cell_guard_without_a_call_per_cell():
+    """`guard_column` maps only the cells the guard can change: the same values as mapping every cell."""
+    import random
+
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.tableio import guard_column
+
+    rng = random.Random(0)
+    pool = ["=1+1", "+x", "-3", "@a", "'=b", "''=c", "'plain", "plain", "", "a'b", "''", "'", "-", "=", "'''+z"]
+    for dtype in (object, "string"):
+        column = pd.Series([rng.choice(pool) for _ in range(3000)], dtype=dtype)
+        if dtype == "string":
+            column[::7] = pd.NA
+        else:
+            column[::7], column[3::11], column[4::13] = None, 5, np.nan
+        guarded = guard_column(column)
+        pd.testing.assert_series_equal(guarded, column.map(neutralise_cell))
+        pd.testing.assert_series_equal(guard_column(guarded, restore=True), guarded.map(restore_cell))
+        pd.testing.assert_series_equal(guard_column(guarded, restore=True), column)
+    assert guard_column(pd.Series([1.0, np.nan], dtype=object)).tolist()[0] == 1.0  # no text: every cell as it was

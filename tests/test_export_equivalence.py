@@ -183,3 +183,15 @@ def test_written_file_is_the_same_workbook(tmp_path, monkeypatch):
     with path.open("wb") as f:
         export.write_export(p, ExportParams(), f)
     assert path.read_bytes() == export_workbook(p, ExportParams()) == reference_workbook(p, ExportParams())
+
+
+def test_sheets_deflated_on_a_second_thread_give_the_same_bytes(monkeypatch):
+    """Each sheet's deflate stream is made beside its XML (`_BackgroundDeflate`) and handed to zipfile:
+    the file is the one zipfile deflating the entries itself gives, and the handover did happen."""
+    monkeypatch.setattr(export, "_CHUNK_ROWS", 3)  # many chunks through the thread
+    p = awkward_processed()
+    handed: list[int] = []
+    flush = export._Stream.flush
+    monkeypatch.setattr(export._Stream, "flush", lambda self: handed.append(1) or flush(self))
+    assert export_workbook(p, ExportParams()) == reference_workbook(p, ExportParams())
+    assert len(handed) == len(export.sheets(p))  # every sheet's entry took the stream made on the thread

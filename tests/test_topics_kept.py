@@ -97,3 +97,54 @@ def test_what_differs_from_the_fit_s_record_is_named():
     assert fit_differences(record, faster) == []  # how the fit is computed, not what it is
     other = fit_record("b" * 64, params | {"seed": 7}, {"model": "m", "fingerprint": "2"})
     assert fit_differences(record, other) == ["codebook", "embedding model", "topics.seed"]
+
+
+def _with_new_reports(n_new_reports=3, per_report=8):
+    """The fitted statements (report r1) and `n_new_reports` new reports of `per_report` statements each."""
+    st, _ = statements(FITTED + n_new_reports * per_report)
+    for k in range(n_new_reports):
+        rows = slice(FITTED + k * per_report, FITTED + (k + 1) * per_report)
+        st.loc[st.index[rows], "report_id"] = f"new{k}"
+        st.loc[st.index[rows], "statement_id"] = [f"new{k}:{i + 1:04d}" for i in range(per_report)]
+    return st
+
+
+def test_the_join_cache_gives_the_same_bytes_and_places_only_reports_it_has_not_placed(tmp_path, monkeypatch):
+    from pipeline.topics import kept
+    from pipeline.topics.join_cache import join_cache_for
+
+    fit, _ = kept_fit(tmp_path)
+    params = fast_params()
+    st = _with_new_reports()
+
+    def run(folder, cache_root=None):
+        cache = join_cache_for(cache_root, params) if cache_root is not None else None
+        result = extend_fit(st, hashing_encode(st["text"].tolist()), fit, mini_codebook(), hashing_encode, params,
+                            join_cache=cache)
+        return written(result, tmp_path / folder)
+
+    without = run("without")
+    placed: list[int] = []
+    vote = kept.neighbour_vote
+    monkeypatch.setattr(kept, "neighbour_vote", lambda X, *a, **k: placed.append(len(X)) or vote(X, *a, **k))
+    assert run("cold", tmp_path / "joins") == without
+    assert placed == [8, 8, 8]  # a report at a time
+    placed.clear()
+    assert run("warm", tmp_path / "joins") == without
+    assert placed == []  # every report read back
+    st.loc[st.index[-1], "text"] = "pollution of the rivers and the climate"  # one report edited
+    edited_without = run("edited_without")
+    placed.clear()
+    assert run("edited", tmp_path / "joins") == edited_without
+    assert placed == [8]
+
+
+def test_a_report_is_placed_the_same_alone_or_beside_others(tmp_path):
+    """What makes the cache exact: a report's placement does not depend on the other new reports."""
+    fit, _ = kept_fit(tmp_path)
+    st = _with_new_reports()
+    alone = st[st["report_id"].isin(["r1", "new1"])]
+    both = extended(fit, st).statement_themes.set_index("statement_id")
+    one = extended(fit, alone).statement_themes.set_index("statement_id")
+    new1 = one.index[one.index.str.startswith("new1:")]
+    pd.testing.assert_frame_equal(both.loc[new1], one.loc[new1])

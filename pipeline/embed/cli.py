@@ -36,7 +36,7 @@ def run_embed(
         params = load_section(params_path, "embed", EmbedParams)
     except (ValueError, TypeError) as exc:
         raise InputError(f"{params_path}:embed", str(exc)) from None
-    statements = read_table(statements_path, STATEMENTS)
+    statements = read_table(statements_path, STATEMENTS, columns=("statement_id", "text"))
     ids = statements["statement_id"].tolist()
     texts = statements["text"].astype(str).tolist()
 

@@ -40,6 +40,9 @@ def command(
     corrections_report: Path | None = typer.Option(None, "--corrections-report", help="output: what became of every rule"),
     lemma_cache: Path | None = LEMMA_CACHE_OPTION,
     vector_cache: Path | None = VECTOR_CACHE_OPTION,
+    join_cache: Path | None = typer.Option(
+        None, "--join-cache", help="folder keeping, per report, where a kept fit placed its new statements "
+        "(not a DVC output; safe to delete)"),
 ) -> None:
     """Every statement's topic and themes from the topic fit (extended to new statements), with the corrections."""
     from pipeline.contract import STATEMENT_THEMES, TOPICS
@@ -48,6 +51,7 @@ def command(
     from pipeline.topics.inputs import read_topics_inputs
     from pipeline.topics.kept import covers, extend_fit, fit_differences, result_of_fit
     from pipeline.topics.fit_store import copy_model, load_fit
+    from pipeline.topics.join_cache import join_cache_for
 
     inputs = read_topics_inputs(statements, embeddings, embedding_ids, model_record, codebook, params, vector_cache)
     st, p = inputs.statements, inputs.params
@@ -63,7 +67,8 @@ def command(
         vectors, stage_encoder = inputs.vectors(), inputs.encoder()
         inputs.check_width(vectors, stage_encoder.encoder)
         try:
-            result = extend_fit(st, vectors, fit, inputs.codebook, stage_encoder.encode, p, lemma_cache=lemma_cache)
+            result = extend_fit(st, vectors, fit, inputs.codebook, stage_encoder.encode, p, lemma_cache=lemma_cache,
+                                join_cache=join_cache_for(join_cache, p) if join_cache is not None else None)
         except ValueError as exc:
             raise InputError(fit_dir, str(exc)) from None
     result = apply_theme_rules(result, st, inputs.codebook.ids, p.themes.topic_min_share, corrections,

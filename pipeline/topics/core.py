@@ -28,6 +28,7 @@ from pipeline.topics.model import fit_topics, is_large, topic_label, topic_words
 from pipeline.topics.neighbours import NeighboursAhead, worth_finding_ahead
 from pipeline.topics.params import TopicsParams
 from pipeline.topics.themes import (
+    ThemeScorer,
     assign_themes,
     codebook_training_set,
     fit_theme_scorer,
@@ -73,6 +74,12 @@ class TopicsResult:
     words: TopicWords | None = None
 
 
+def theme_scorer(codebook: Codebook, encode: Encode, params: TopicsParams) -> ThemeScorer:
+    """The embedding half of `theme_scores`, learnt from the codebook's texts."""
+    texts, labels = codebook_training_set(codebook)
+    return fit_theme_scorer(codebook, encode(texts), labels, params.themes, params.seed)
+
+
 def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, params: TopicsParams,
                  docs: list[str] | None = None, lemma_cache: Path | None = None) -> np.ndarray:
     """Each statement's score for each codebook theme, before topic smoothing (rows sum to 1).
@@ -82,24 +89,32 @@ def theme_scores(codebook: Codebook, embeddings: np.ndarray, encode: Encode, par
     `lemma_cache` (a folder) the keyword lemmas of texts seen before are read
     from it, not found again (`lemma_cache.py`: the same values).
     """
-    texts, labels = codebook_training_set(codebook)
-    scorer = fit_theme_scorer(codebook, encode(texts), labels, params.themes, params.seed)
+    scores = embedding_scores(theme_scorer(codebook, encode, params), embeddings, params)
+    if docs is None or params.themes.keyword_weight <= 0 or len(scores) == 0:
+        return scores
+    return add_keyword_evidence(scores, keyword_evidence_of(codebook, docs, params, lemma_cache),
+                                params.themes.keyword_weight)
+
+
+def embedding_scores(scorer: ThemeScorer, embeddings: np.ndarray, params: TopicsParams) -> np.ndarray:
+    """`theme_scores` without the keyword evidence (a row's values depend on the rows scored with it
+    only through the arithmetic's blocking: score a batch the same way to get the same bits)."""
     if is_large(params, len(embeddings)):
         step = max(1, params.large_corpus.chunk)  # bounded: the scorer works in float64
-        scores = np.vstack([scorer.scores(embeddings[k : k + step]) for k in range(0, len(embeddings), step)])
-    else:
-        scores = scorer.scores(embeddings)
-    weight = params.themes.keyword_weight
-    if docs is None or weight <= 0 or len(scores) == 0:
-        return scores
+        return np.vstack([scorer.scores(embeddings[k : k + step]) for k in range(0, len(embeddings), step)])
+    return scorer.scores(embeddings)
+
+
+def keyword_evidence_of(codebook: Codebook, docs: list[str], params: TopicsParams,
+                        lemma_cache: Path | None = None) -> np.ndarray:
+    """(docs, themes): each text's keyword evidence (`keywords.keyword_evidence`; a row depends on its text only)."""
     model = params.themes.keyword_spacy_model
     nlp = load_lemmatiser(model)
     vocabularies = theme_vocabularies(nlp, codebook)
     keep = frozenset().union(*vocabularies)
     cache = lemma_cache_for(lemma_cache, nlp, keep) if lemma_cache is not None else None
     lemmas = cached_content_lemmas(model, docs, keep, params.lemma_workers, nlp, cache)
-    evidence = keyword_evidence(lemmas, vocabularies)
-    return add_keyword_evidence(scores, evidence, weight)
+    return keyword_evidence(lemmas, vocabularies)
 
 
 def assign_topics_and_themes(

@@ -77,9 +77,8 @@ def read_topics_inputs(statements: Path, embeddings: Path, embedding_ids: Path, 
 
     p = load_section(params, "topics", TopicsParams)
     book = load_codebook(codebook)
-    st = read_table(statements, STATEMENTS)
     used = (*STATEMENT_COLUMNS, *RULE_COLUMNS)
-    st = st[[c for c in st.columns if c in used]]  # the rest is not read here (a million rows: GBs)
+    st = read_table(statements, STATEMENTS, columns=used)  # the rest is not read here (a million rows: GBs)
     paths = {"embeddings": embeddings, "embedding_ids": embedding_ids, "model_record": model_record,
              "codebook": codebook, "params": params, "vector_cache": vector_cache}
     return TopicsInputs(st, book, p, paths)

@@ -9,6 +9,9 @@ joins the topic most of its `umap.n_neighbors` nearest fitted statements
 its sample (`model.neighbour_vote`); outliers then follow the fit's rule. Its
 themes are its own scores mixed with its topic's profile of the fit
 (`themes.smooth_with_profiles`).
+The new statements are placed a report at a time, and with `--join-cache` each
+report's placement is kept, so a rerun places only the reports added or changed
+since the previous run, not every one added since the fit (`join_cache.py`).
 
 A fit is extended only when `dvc freeze topic_fit` keeps it: `dvc repro`
 refits otherwise. Extending is what keeps a rerun proportional to what was
@@ -28,10 +31,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.codebook import Codebook
-from pipeline.topics.core import STATEMENT_COLUMNS, Encode, TopicsResult, TopicWords, finish_result, theme_scores
-from pipeline.topics.model import OUTLIER, is_large, nearest_topic, neighbour_vote
+from pipeline.result_cache import ResultCache
+from pipeline.topics.core import (STATEMENT_COLUMNS, Encode, TopicsResult, TopicWords, embedding_scores,
+                                  finish_result, keyword_evidence_of)
+from pipeline.topics.keywords import add_keyword_evidence
+from pipeline.topics.join_cache import Placement, cached_scorer, fit_key, placement_key, report_groups
+from pipeline.topics.model import OUTLIER, is_large, nearest_topic, neighbour_vote, unit_rows
 from pipeline.topics.params import TopicsParams
-from pipeline.topics.themes import assign_themes, normalise_rows, smooth_with_profiles, unit_rows_float32
+from pipeline.topics.themes import ThemeScorer, assign_themes, normalise_rows, smooth_with_profiles, unit_rows_float32
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +93,14 @@ def result_of_fit(fit: KeptFit) -> TopicsResult:
 
 
 def extend_fit(statements: pd.DataFrame, embeddings: np.ndarray, fit: KeptFit, codebook: Codebook,
-               encode: Encode, params: TopicsParams, *, lemma_cache: Any = None) -> TopicsResult:
+               encode: Encode, params: TopicsParams, *, lemma_cache: Any = None,
+               join_cache: ResultCache | None = None) -> TopicsResult:
     """Every statement with a topic and themes: the fit's for those it has seen, the kept fit's rules for the rest.
 
     `embeddings[i]` is the vector of `statements.iloc[i]`; `encode` embeds the
     codebook's texts (for the new statements' theme scores); `lemma_cache` as in
-    `core.theme_scores`.
+    `core.theme_scores`. The new statements are placed a report at a time
+    (`join_cache.py`); `join_cache` keeps each report's placement across reruns.
     """
     if len(statements) != len(embeddings):
         raise ValueError(f"{len(statements)} statements but {len(embeddings)} embeddings")
@@ -110,9 +119,7 @@ def extend_fit(statements: pd.DataFrame, embeddings: np.ndarray, fit: KeptFit, c
         out[column] = pd.Series(values, dtype=seen[column].dtype)
     if len(new):
         log.info("kept topic fit: %d statements seen by the fit, %d new ones join its topics", len(known), len(new))
-        topics = _join_topics(X[new], X[known], out["topic"].to_numpy()[known], params)
-        docs = [str(t) for t in out["text"].iloc[new]]
-        raw = theme_scores(codebook, X[new], encode, params, docs, lemma_cache)
+        topics, raw = _place_new(out, X, known, new, fit, codebook, encode, params, lemma_cache, join_cache)
         assigned = assign_themes(smooth_with_profiles(raw, topics, fit.profiles, params.themes.topic_weight),
                                  codebook.ids, params.themes)
         out.loc[new, "topic"] = topics
@@ -124,13 +131,78 @@ def extend_fit(statements: pd.DataFrame, embeddings: np.ndarray, fit: KeptFit, c
     return finish_result(out, X, fit.words, codebook, params, fit.fit_path, None, fit.profiles)
 
 
-def _join_topics(new: np.ndarray, fitted: np.ndarray, fitted_topics: np.ndarray, params: TopicsParams) -> np.ndarray:
-    """New statements' topics: the vote of their nearest fitted statements, then the fit's outlier rule."""
-    k = max(1, min(params.umap.n_neighbors, len(fitted)))
-    topics = neighbour_vote(new, fitted, fitted_topics, k, params.large_corpus.chunk)
-    outliers = topics == OUTLIER
-    ids = np.asarray(sorted(set(fitted_topics.tolist()) - {OUTLIER}), dtype=int)
-    if params.reduce_outliers == "embeddings" and outliers.any() and len(ids):
-        centroids = normalise_rows(np.vstack([fitted[fitted_topics == t].mean(axis=0) for t in ids]))
-        topics[outliers] = nearest_topic(new[outliers], centroids, ids, params.outlier_threshold, params.large_corpus.chunk)
-    return topics
+def _place_new(out: pd.DataFrame, X: np.ndarray, known: np.ndarray, new: np.ndarray, fit: KeptFit,
+               codebook: Codebook, encode: Encode, params: TopicsParams, lemma_cache: Any,
+               cache: ResultCache | None) -> tuple[np.ndarray, np.ndarray]:
+    """The new statements' topics and raw theme scores, computed (or read) one report at a time."""
+    fitted_topics = out["topic"].to_numpy()[known].astype(int)
+    base = fit_key(X, known, fitted_topics, fit.record) if cache is not None else ""
+    ids, texts = out["statement_id"].astype(str).to_numpy(), out["text"].astype(str).to_numpy()
+    topics = np.empty(len(new), dtype=int)
+    scores = np.empty((len(new), len(codebook.ids)), dtype=np.float64)
+    missing: list[tuple[np.ndarray, str | None]] = []
+    for positions in report_groups(out["report_id"].to_numpy()[new]):
+        rows = new[positions]
+        key = placement_key(base, ids[rows].tolist(), texts[rows].tolist(), X[rows]) if cache is not None else None
+        placed = cache.get(key) if key is not None else None
+        if isinstance(placed, Placement) and placed.topics.shape == (len(rows),):
+            topics[positions], scores[positions] = placed.topics, placed.scores
+        else:
+            missing.append((positions, key))
+    if missing:
+        place = _Placer(X, known, fitted_topics, cached_scorer(cache, codebook, encode, params), params)
+        every = np.concatenate([positions for positions, _ in missing])
+        # keyword evidence depends on a text alone: found for every report at once
+        evidence = (keyword_evidence_of(codebook, texts[new[every]].tolist(), params, lemma_cache)
+                    if params.themes.keyword_weight > 0 else None)
+        start = 0
+        for positions, key in missing:
+            part = None if evidence is None else evidence[start : start + len(positions)]
+            start += len(positions)
+            placed = place(new[positions], part)
+            if key is not None:
+                cache.put(key, placed)  # type: ignore[union-attr]
+            topics[positions], scores[positions] = placed.topics, placed.scores
+    if cache is not None:
+        log.info("kept topic fit: %d new statement(s) placed now, %d read from the join cache",
+                 sum(len(p) for p, _ in missing), len(new) - sum(len(p) for p, _ in missing))
+    return topics, scores
+
+
+class _Placer:
+    """Places one report's new statements against the fit (what it needs is made once, when first asked)."""
+
+    def __init__(self, X: np.ndarray, known: np.ndarray, fitted_topics: np.ndarray, scorer: ThemeScorer,
+                 params: TopicsParams) -> None:
+        self.X, self.known, self.fitted_topics, self.scorer, self.params = X, known, fitted_topics, scorer, params
+        self._fitted: tuple[np.ndarray, np.ndarray] | None = None
+        self._centroids: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __call__(self, rows: np.ndarray, evidence: np.ndarray | None) -> Placement:
+        vectors = self.X[rows]
+        raw = embedding_scores(self.scorer, vectors, self.params)
+        if evidence is not None:
+            raw = add_keyword_evidence(raw, evidence, self.params.themes.keyword_weight)
+        return Placement(self._join_topics(vectors), raw)
+
+    def _join_topics(self, new: np.ndarray) -> np.ndarray:
+        """The vote of the new rows' nearest fitted statements, then the fit's outlier rule."""
+        p = self.params
+        if self._fitted is None:
+            fitted = self.X[self.known]
+            self._fitted = fitted, unit_rows(fitted)
+        fitted, unit = self._fitted
+        k = max(1, min(p.umap.n_neighbors, len(fitted)))
+        topics = neighbour_vote(new, fitted, self.fitted_topics, k, p.large_corpus.chunk, unit_sample=unit)
+        outliers = topics == OUTLIER
+        if p.reduce_outliers == "embeddings" and outliers.any():
+            if self._centroids is None:
+                ids = np.asarray(sorted(set(self.fitted_topics.tolist()) - {OUTLIER}), dtype=int)
+                centroids = (normalise_rows(np.vstack([fitted[self.fitted_topics == t].mean(axis=0) for t in ids]))
+                             if len(ids) else np.zeros((0, fitted.shape[1])))
+                self._centroids = ids, centroids
+            ids, centroids = self._centroids
+            if len(ids):
+                topics[outliers] = nearest_topic(new[outliers], centroids, ids, p.outlier_threshold,
+                                                 p.large_corpus.chunk)
+        return topics

@@ -267,18 +267,19 @@ _SIMILARITY_BUDGET = 1 << 24
 
 
 def neighbour_vote(X: np.ndarray, sample: np.ndarray, sample_labels: np.ndarray, k: int, chunk: int,
-                   index: Any = None, epsilon: float = 0.3) -> np.ndarray:
+                   index: Any = None, epsilon: float = 0.3, unit_sample: np.ndarray | None = None) -> np.ndarray:
     """Each row's topic by majority of its k most similar (cosine) sample rows; ties: the smallest id.
 
     `index` (optional): a pynndescent index of `sample` (UMAP's) that finds the neighbours
     approximately, searching wider with a larger `epsilon`; without it they are found exactly,
-    a bounded block of rows at a time.
+    a bounded block of rows at a time (`unit_sample`: `sample`'s unit rows in float64, when the
+    caller votes for several batches against one sample).
     """
     values = np.unique(sample_labels)  # sorted, OUTLIER first when present
     code = np.searchsorted(values, sample_labels)
     labels = np.empty(len(X), dtype=int)
     if index is None:
-        S = _unit_rows(sample)
+        S = _unit_rows(sample) if unit_sample is None else unit_sample
         chunk = min(chunk, max(1, _SIMILARITY_BUDGET // max(1, len(S))))
     else:
         import numba
@@ -330,6 +331,11 @@ def reduce_outliers(X: np.ndarray, labels: np.ndarray, threshold: float) -> np.n
     new = np.where(ok, np.asarray(ids)[best], OUTLIER)
     labels[outliers] = new
     return labels
+
+
+def unit_rows(X: np.ndarray) -> np.ndarray:
+    """`X`'s rows scaled to length 1, in float64 (a zero row stays zero)."""
+    return _unit_rows(X)
 
 
 def _unit_rows(X: np.ndarray) -> np.ndarray:
