@@ -117,10 +117,16 @@ def test_the_join_cache_gives_the_same_bytes_and_places_only_reports_it_has_not_
     params = fast_params()
     st = _with_new_reports()
 
+    encoded: list[int] = []
+
+    def encode(texts):
+        encoded.append(len(texts))
+        return hashing_encode(texts)
+
     def run(folder, cache_root=None):
         cache = join_cache_for(cache_root, params) if cache_root is not None else None
-        result = extend_fit(st, hashing_encode(st["text"].tolist()), fit, mini_codebook(), hashing_encode, params,
-                            join_cache=cache)
+        result = extend_fit(st, hashing_encode(st["text"].tolist()), fit, mini_codebook(), encode, params,
+                            join_cache=cache, encoding="hashing encoder" if cache is not None else "")
         return written(result, tmp_path / folder)
 
     without = run("without")
@@ -130,8 +136,9 @@ def test_the_join_cache_gives_the_same_bytes_and_places_only_reports_it_has_not_
     assert run("cold", tmp_path / "joins") == without
     assert placed == [8, 8, 8]  # a report at a time
     placed.clear()
+    encoded.clear()
     assert run("warm", tmp_path / "joins") == without
-    assert placed == []  # every report read back
+    assert placed == [] and encoded == []  # every report, and the theme scorer, read back: nothing embedded
     st.loc[st.index[-1], "text"] = "pollution of the rivers and the climate"  # one report edited
     edited_without = run("edited_without")
     placed.clear()

@@ -41,11 +41,20 @@ class EmbedReport:
     truncated: tuple[str, ...] = ()  # texts encoded this call that the model read only in part
 
 
+def _vector_settings(encoder: Encoder, params: EmbedParams) -> dict[str, object]:
+    return {**params.vector_settings(), "backend": encoder.backend}  # the encoder's backend made the vectors
+
+
+def cache_namespace(encoder: Encoder, params: EmbedParams) -> str:
+    """The vector cache's namespace: the model's fingerprint and every setting that changes a vector."""
+    return namespace_for(encoder.fingerprint, _vector_settings(encoder, params))
+
+
 def cache_for(encoder: Encoder, params: EmbedParams, cache_dir: str | Path) -> VectorCache:
-    settings = {**params.vector_settings(), "backend": encoder.backend}  # the encoder's backend made the vectors
+    settings = _vector_settings(encoder, params)
     return VectorCache(
         cache_dir,
-        namespace_for(encoder.fingerprint, settings),
+        cache_namespace(encoder, params),
         description={"model": encoder.name, "model_path": str(encoder.path), "fingerprint": encoder.fingerprint, **settings},
     )
 

@@ -32,6 +32,13 @@ class StageEncoder:
     params: EmbedParams
     cache: VectorCache | None = None  # the embed stage's vector cache: texts seen before are read, not encoded
 
+    def encoding(self) -> str:
+        """What a text's vector is a function of, beside the text: the model's content and the settings that
+        change vectors (the vector cache's namespace, whether or not a cache is used)."""
+        from pipeline.embed.incremental import cache_namespace
+
+        return cache_namespace(self.encoder, self.params)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         from pipeline.embed.encode import embed_texts
         from pipeline.embed.incremental import embed_with_cache

@@ -68,7 +68,8 @@ def command(
         inputs.check_width(vectors, stage_encoder.encoder)
         try:
             result = extend_fit(st, vectors, fit, inputs.codebook, stage_encoder.encode, p, lemma_cache=lemma_cache,
-                                join_cache=join_cache_for(join_cache, p) if join_cache is not None else None)
+                                join_cache=join_cache_for(join_cache, p) if join_cache is not None else None,
+                                encoding=stage_encoder.encoding())
         except ValueError as exc:
             raise InputError(fit_dir, str(exc)) from None
     result = apply_theme_rules(result, st, inputs.codebook.ids, p.themes.topic_min_share, corrections,

@@ -70,23 +70,27 @@ def placement_key(fit: str, ids: list[str], texts: list[str], vectors: np.ndarra
     return digest.hexdigest()
 
 
-def cached_scorer(cache: ResultCache | None, codebook: Any, encode: Any, params: Any) -> Any:
+def cached_scorer(cache: ResultCache | None, codebook: Any, encode: Any, params: Any, encoding: str = "") -> Any:
     """`core.theme_scorer`, kept beside the placements (a logistic regression on the codebook's texts: seconds
-    per run), under a key of the codebook's texts, their themes and their vectors (the params are the namespace's)."""
+    per run). Its key: the codebook's texts and their themes, and either `encoding` (what a text's vector is a
+    function of beside the text: `StageEncoder.encoding`; then a scorer found needs no text embedded) or the
+    texts' vectors. The params are the namespace's."""
     import sklearn
 
     from pipeline.topics.themes import ThemeScorer, codebook_training_set, fit_theme_scorer
 
     texts, labels = codebook_training_set(codebook)
-    vectors = np.ascontiguousarray(encode(texts))
-    digest = hashlib.sha256(f"scorer\0{sklearn.__version__}\0{vectors.dtype.str}".encode())
+    vectors = None if encoding else np.ascontiguousarray(encode(texts))
+    digest = hashlib.sha256(f"scorer\0{sklearn.__version__}\0{encoding}".encode())
     digest.update(json.dumps([list(codebook.ids), texts, np.asarray(labels).tolist()]).encode("utf-8"))
-    digest.update(vectors.data)
+    if vectors is not None:
+        digest.update(f"{vectors.dtype.str}{vectors.shape}".encode() + vectors.data)
     key = digest.hexdigest()
     scorer = cache.get(key) if cache is not None else None
     if isinstance(scorer, ThemeScorer):
         return scorer
-    scorer = fit_theme_scorer(codebook, vectors, labels, params.themes, params.seed)
+    scorer = fit_theme_scorer(codebook, encode(texts) if vectors is None else vectors, labels, params.themes,
+                              params.seed)
     if cache is not None:
         cache.put(key, scorer)
     return scorer

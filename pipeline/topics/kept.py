@@ -94,13 +94,14 @@ def result_of_fit(fit: KeptFit) -> TopicsResult:
 
 def extend_fit(statements: pd.DataFrame, embeddings: np.ndarray, fit: KeptFit, codebook: Codebook,
                encode: Encode, params: TopicsParams, *, lemma_cache: Any = None,
-               join_cache: ResultCache | None = None) -> TopicsResult:
+               join_cache: ResultCache | None = None, encoding: str = "") -> TopicsResult:
     """Every statement with a topic and themes: the fit's for those it has seen, the kept fit's rules for the rest.
 
     `embeddings[i]` is the vector of `statements.iloc[i]`; `encode` embeds the
     codebook's texts (for the new statements' theme scores); `lemma_cache` as in
     `core.theme_scores`. The new statements are placed a report at a time
-    (`join_cache.py`); `join_cache` keeps each report's placement across reruns.
+    (`join_cache.py`); `join_cache` keeps each report's placement across reruns
+    (and the theme scorer, under `encoding` when given: see `join_cache.cached_scorer`).
     """
     if len(statements) != len(embeddings):
         raise ValueError(f"{len(statements)} statements but {len(embeddings)} embeddings")
@@ -119,7 +120,8 @@ def extend_fit(statements: pd.DataFrame, embeddings: np.ndarray, fit: KeptFit, c
         out[column] = pd.Series(values, dtype=seen[column].dtype)
     if len(new):
         log.info("kept topic fit: %d statements seen by the fit, %d new ones join its topics", len(known), len(new))
-        topics, raw = _place_new(out, X, known, new, fit, codebook, encode, params, lemma_cache, join_cache)
+        topics, raw = _place_new(out, X, known, new, fit, codebook, encode, params, lemma_cache, join_cache,
+                                 encoding)
         assigned = assign_themes(smooth_with_profiles(raw, topics, fit.profiles, params.themes.topic_weight),
                                  codebook.ids, params.themes)
         out.loc[new, "topic"] = topics
@@ -133,7 +135,7 @@ def extend_fit(statements: pd.DataFrame, embeddings: np.ndarray, fit: KeptFit, c
 
 def _place_new(out: pd.DataFrame, X: np.ndarray, known: np.ndarray, new: np.ndarray, fit: KeptFit,
                codebook: Codebook, encode: Encode, params: TopicsParams, lemma_cache: Any,
-               cache: ResultCache | None) -> tuple[np.ndarray, np.ndarray]:
+               cache: ResultCache | None, encoding: str) -> tuple[np.ndarray, np.ndarray]:
     """The new statements' topics and raw theme scores, computed (or read) one report at a time."""
     fitted_topics = out["topic"].to_numpy()[known].astype(int)
     base = fit_key(X, known, fitted_topics, fit.record) if cache is not None else ""
@@ -150,7 +152,7 @@ def _place_new(out: pd.DataFrame, X: np.ndarray, known: np.ndarray, new: np.ndar
         else:
             missing.append((positions, key))
     if missing:
-        place = _Placer(X, known, fitted_topics, cached_scorer(cache, codebook, encode, params), params)
+        place = _Placer(X, known, fitted_topics, cached_scorer(cache, codebook, encode, params, encoding), params)
         every = np.concatenate([positions for positions, _ in missing])
         # keyword evidence depends on a text alone: found for every report at once
         evidence = (keyword_evidence_of(codebook, texts[new[every]].tolist(), params, lemma_cache)
