@@ -157,8 +157,10 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def incremental_only(project: Path, added: list, cold_json: Path, target: Path, keep_fit: bool = False) -> None:
-    """Add `added` as one more report to a project whose cold run is done, rerun every stage, record both."""
+def incremental_only(project: Path, added: list, cold_json: Path, target: Path, keep_fit: bool = False,
+                     more: list | None = None, reruns: int = 1) -> None:
+    """Add `added` as one more report to a project whose cold run is done, rerun every stage, record both
+    (then `reruns` - 1 more, each adding as many of `more`)."""
     cold = json.loads(cold_json.read_text(encoding="utf-8"))
     write_transcripts(added, project / "data" / "raw", len(added), prefix="zz_added")
     log.info("incremental: +%d statements to %d", len(added), cold["statements"])
@@ -174,8 +176,24 @@ def incremental_only(project: Path, added: list, cold_json: Path, target: Path, 
         start = result["startup_s"].get(name, 0.0)
         base = cold["stages"][name]["wall_s"] - start
         st["beyond_startup_ratio"] = round((st["wall_s"] - start) / base, 3) if base > 0 else None
+    if reruns > 1:
+        result["more_reruns"] = more_reruns(project, more or [], len(added), reruns - 1, keep_fit)
     target.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log.info("-> %s", target)
+
+
+def more_reruns(project: Path, rows: list, per_rerun: int, count: int, keep_fit: bool) -> list[dict]:
+    """`count` more reruns, each adding the next `per_rerun` of `rows` as one more report: whether a rerun
+    costs what it adds, or more with every report added since the cold run (or the kept fit)."""
+    out = []
+    for k in range(count):
+        added = rows[k * per_rerun : (k + 1) * per_rerun]
+        write_transcripts(added, project / "data" / "raw", len(added), prefix=f"zz_more{k:02d}")
+        log.info("rerun %d more: +%d statements", k + 1, len(added))
+        stages = run_stages(project, skip=frozenset({KEPT}) if keep_fit else frozenset())
+        out.append({"added": len(added), "stages": stages,
+                    "total_wall_s": round(sum(s["wall_s"] for s in stages.values()), 1)})
+    return out
 
 
 def _totals(result: dict) -> None:
@@ -206,6 +224,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--incremental", type=float, default=0.0, help="then add this share of new statements and rerun")
     parser.add_argument("--keep-fit", action="store_true",
                         help="with --incremental: the rerun keeps the topic fit (as `dvc freeze topic_fit` does)")
+    parser.add_argument("--reruns", type=int, default=1,
+                        help="with --incremental: this many reruns, each adding as many new statements")
     parser.add_argument("--keep", type=Path, default=None, help="build the project here and keep it")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results", help="folder for the JSON results")
     parser.add_argument("--note", default="", help="free text saved with the results (e.g. what else ran)")
@@ -227,14 +247,15 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("error: --resume needs --keep DIR and --stages")
         resume(args.keep, only, args.out / f"scale_{n}.json")
         return
-    rows = distinct_statements(n + n_new, args.shared)
-    if len(rows) < n + n_new:
+    extra = n_new * max(0, args.reruns - 1)
+    rows = distinct_statements(n + n_new + extra, args.shared)
+    if len(rows) < n + n_new + extra:
         raise SystemExit(f"error: only {len(rows)} distinct statements could be built")
     if args.reuse:
         if args.keep is None or not n_new:
             raise SystemExit("error: --reuse needs --keep DIR and --incremental F")
-        incremental_only(args.keep, rows[n:], args.out / f"scale_{n}.json", args.out / f"scale_{n}_incr.json",
-                         args.keep_fit)
+        incremental_only(args.keep, rows[n : n + n_new], args.out / f"scale_{n}.json",
+                         args.out / f"scale_{n}_incr.json", args.keep_fit, rows[n + n_new :], args.reruns)
         return
     tmp = None
     if args.keep is None:
@@ -263,11 +284,14 @@ def main(argv: list[str] | None = None) -> None:
         result["parts"] = [{"stages": sorted(stages), "calibration_s_before": result["calibration_s_before"],
                             "loadavg_start": result["loadavg_start"]}]
     if n_new:
-        write_transcripts(rows[n:], project / "data" / "raw", n_new, prefix="zz_added")
+        write_transcripts(rows[n : n + n_new], project / "data" / "raw", n_new, prefix="zz_added")
         log.info("incremental: +%d statements", n_new)
         rerun = run_stages(project, skip=frozenset({KEPT}) if args.keep_fit else frozenset())
         result["incremental"] = {"added": n_new, "kept_fit": args.keep_fit, "stages": rerun, "startup_s": startups(project),
                                  "total_wall_s": round(sum(s["wall_s"] for s in rerun.values()), 1)}
+        if args.reruns > 1:
+            result["incremental"]["more_reruns"] = more_reruns(project, rows[n + n_new :], n_new, args.reruns - 1,
+                                                               args.keep_fit)
     result["calibration_s_after"] = calibrate()
     result["loadavg_end"] = loadavg()
     args.out.mkdir(parents=True, exist_ok=True)
