@@ -264,3 +264,20 @@ def test_a_report_repeating_a_label_after_a_full_point_writes_a_new_statement(nl
     )
     assert _who(result)[1:3] == [("Kwame Mensah", "Care work is"), ("Kwame Mensah", "Public funding is")]
     assert [p for p in result.session["keynotes"]] == ["Kwame Mensah; Hélène Dubois"]
+
+
+def test_a_header_entry_listing_people_gives_each_their_role(nlp) -> None:
+    """"Witnesses: A, B" lists two witnesses when B speaks in the body; "Name, Organisation" keeps its affiliation."""
+    text = (
+        "Hearing on the cooperatives bill\n\nChair: Sofia Mendes\nWitnesses: Maria Lopez, James Okafor\n"
+        "Panelists: Jane Doe, Oxfam International\n\n"
+        "Sofia Mendes: The committee will come to order.\n\nMaria Lopez: The bill recognises cooperatives.\n\n"
+        "James Okafor: It needs a fund for access to finance.\n\nJane Doe: And training for members.\n"
+    )
+    result = _segment(text, nlp)
+    assert list(zip(result.statements["speaker"], result.statements["role"])) == [
+        ("Sofia Mendes", "moderator"), ("Maria Lopez", "panelist"), ("James Okafor", "panelist"),
+        ("Jane Doe", "panelist"),
+    ]
+    affiliation = dict(zip(result.speakers["speaker"], result.speakers["affiliation"].fillna("")))
+    assert affiliation["Maria Lopez"] == "" and affiliation["Jane Doe"] == "Oxfam International"

@@ -167,3 +167,17 @@ def test_statements_time_columns_are_optional_but_checked_when_present() -> None
     assert columns.index("end_time") == columns.index("start_time") + 1 > columns.index("page")
     with pytest.raises(ContractError, match="lacks column"):
         validate(pd.DataFrame([{k: v for k, v in row.items() if k != "text"}]), STATEMENTS, "s.csv")
+
+
+def test_split_listed_people_only_when_every_part_speaks_in_the_body() -> None:
+    from pipeline.segment.header import split_listed_people
+    from pipeline.segment.names import Person
+
+    listed = (Person("Maria Lopez", "panelist", "James Okafor, Ana Ruiz"), Person("Jane Doe", "panelist", "Oxfam"))
+    speakers = frozenset({"james okafor", "ana ruiz", "jane doe"})
+    assert split_listed_people(listed, speakers) == (
+        Person("Maria Lopez", "panelist"), Person("James Okafor", "panelist"), Person("Ana Ruiz", "panelist"),
+        Person("Jane Doe", "panelist", "Oxfam"),
+    )
+    # one part is no speaker's label: the entry stays a name and an affiliation
+    assert split_listed_people(listed[:1], frozenset({"james okafor"})) == listed[:1]

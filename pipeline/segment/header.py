@@ -334,6 +334,31 @@ def parse_person(entry: str, role: str) -> Person | None:
     return Person(name=name, role=role, affiliation=affiliation)
 
 
+def split_listed_people(people: tuple[Person, ...], label_names: frozenset[str]) -> tuple[Person, ...]:
+    """People of one header entry written as a list: "Witnesses: Maria Lopez, James Okafor".
+
+    `parse_person` reads "Name, Affiliation", so such an entry gives Maria Lopez from
+    "James Okafor". When every comma-separated part of an affiliation is a name written as a
+    speaker label in the body (`label_names`, folded), the entry listed people: each gets the
+    entry's role, and the first keeps no affiliation. An affiliation that is no speaker's
+    label ("Oxfam International") stays an affiliation.
+    """
+    out: list[Person] = []
+    for person in people:
+        parts = [part.strip() for part in person.affiliation.split(",")] if person.affiliation else []
+        names = [clean_name(part) for part in parts]
+        if not parts or not all(name and fold(name) in label_names for name in names):
+            out.append(person)
+            continue
+        out.append(Person(name=person.name, role=person.role))
+        out.extend(Person(name=name, role=person.role) for name in names)
+    kept: list[Person] = []
+    for person in out:
+        if all(p.name != person.name for p in kept):
+            kept.append(person)
+    return tuple(kept)
+
+
 def parse_participation(text: str) -> dict[str, int | None]:
     """'237 participants in zoom, 3,900 views on Facebook, 12,110 people reached' -> the three integers."""
     out: dict[str, int | None] = {}

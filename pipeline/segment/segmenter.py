@@ -28,7 +28,7 @@ import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.segment.furniture import find_furniture
-from pipeline.segment.header import field_kind, parse_header
+from pipeline.segment.header import field_kind, parse_header, split_listed_people
 from pipeline.segment.identity import Identities, Speaker
 from pipeline.segment.labels import DEFAULT_LABEL_ROLES, parse_label, role_words
 from pipeline.segment.lines import SourceLine
@@ -52,6 +52,7 @@ from pipeline.segment.turns import (
     chat_turn,
     inline_turns,
     label_only,
+    label_name_counts,
     recurring_label_names,
     split_who_and_verb,
 )
@@ -134,6 +135,8 @@ def segment_report(report_id: str, lines: Sequence[SourceLine], *, nlp: Any, par
     recurring = recurring_label_names([line.text for line in content], roles)
     blind_judge = NameJudge(nlp, Roster(()), roles, recurring)
     header, body_start = parse_header(content, lambda text: _is_body_start(text, blind_judge))
+    body_labels = frozenset(label_name_counts([line.text for line in content[body_start:]], roles))
+    header = replace(header, people=split_listed_people(header.people, body_labels))
     roster = Roster(header.people, fuzzy_threshold=params.fuzzy_threshold)
     judge = NameJudge(nlp, roster, roles, recurring)
     identities = Identities(judge, roster)

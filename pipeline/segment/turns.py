@@ -136,6 +136,11 @@ def recurring_label_names(texts: list[str], roles: dict[str, str]) -> frozenset[
     organisation); a witness who answers again and again is a speaker all the same,
     while a heading that looks like a name is written once.
     """
+    return frozenset(key for key, n in label_name_counts(texts, roles).items() if n >= 2)
+
+
+def label_name_counts(texts: list[str], roles: dict[str, str]) -> dict[str, int]:
+    """How often each folded name of two or more words is written as a label in `texts`."""
     counts: dict[str, int] = {}
     for text in texts:
         bulleted, body = strip_bullet(text)
@@ -148,7 +153,7 @@ def recurring_label_names(texts: list[str], roles: dict[str, str]) -> frozenset[
         key = fold(clean_name(label.name))
         if len(key.split()) >= 2:
             counts[key] = counts.get(key, 0) + 1
-    return frozenset(key for key, n in counts.items() if n >= 2)
+    return counts
 
 
 def _mostly_capitalised(text: str) -> bool:
