@@ -92,6 +92,8 @@ STATEMENTS = Table(
         _c("start_time", nullable=True, optional=True),
         _c("end_time", nullable=True, optional=True),
         _c("corrected_by", allowed=CORRECTED_BY, default=""),  # analyst: a speaker rule changed the row
+        _c("source_lines", optional=True),  # the statement's line numbers, space-separated
+        _c("text_hash", optional=True),  # what a correction rule names it by (`corrections.keys.statement_hash`)
     ),
     sort_by=("report_id", "seq"),
     unique=("statement_id",),

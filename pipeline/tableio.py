@@ -46,6 +46,8 @@ def guard_column(series: pd.Series, restore: bool = False) -> pd.Series:
     it can change: those starting with = + - @ or an apostrophe (restoring: an apostrophe). The same values
     as mapping every cell, without a Python call per cell."""
     fn, firsts = (restore_cell, [_GUARD]) if restore else (neutralise_cell, [*FORMULA_STARTS, _GUARD])
+    if not _may_start_with(series, firsts):
+        return series
     try:
         first = series.str[:1]
     except AttributeError:  # no text in the column (all empty, or numbers in an object column)
@@ -56,6 +58,20 @@ def guard_column(series: pd.Series, restore: bool = False) -> pd.Series:
     out = series.copy()
     out[mask] = series[mask].map(fn)
     return out
+
+
+_JOIN = "\x00"
+
+
+def _may_start_with(series: pd.Series, firsts: Sequence[str]) -> bool:
+    """False only when no cell of `series` starts with one of `firsts`: a search of the cells joined
+    by NUL (a cell that starts with one puts NUL before it) instead of a slice per cell. True (look
+    cell by cell) when a cell is not text or when a cell holds NUL followed by one of them."""
+    try:
+        joined = _JOIN + _JOIN.join(series.tolist())
+    except TypeError:  # a cell is not text (empty, a number)
+        return True
+    return any(_JOIN + first in joined for first in firsts)
 
 
 def prepare_for_csv(df: pd.DataFrame, table: Table | None = None, source: object = "table") -> pd.DataFrame:

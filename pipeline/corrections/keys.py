@@ -32,6 +32,21 @@ def statement_hash(text: str) -> str:
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()[:HASH_CHARS]
 
 
+def text_hashes(statements: pd.DataFrame) -> pd.Series:
+    """Each statement's `statement_hash`: its `text_hash` cell where one is set (the segment stage
+    writes them), computed from `text` where not."""
+    if not len(statements):
+        return pd.Series(dtype=str, index=statements.index)
+    known = statements["text_hash"] if "text_hash" in statements.columns else pd.Series(pd.NA, index=statements.index)
+    known = known.astype(object).where(known.notna() & (known.astype(str) != ""), None)
+    missing = known.isna().to_numpy()
+    if not missing.any():
+        return known.astype(str)
+    out = known.copy()
+    out[missing] = [statement_hash(t) for t in statements["text"][missing].astype(str)]
+    return out.astype(str)
+
+
 @dataclass(frozen=True)
 class StatementRef:
     """A rule's pointer to a statement: report, text hash, line hint and (optional) quoted text."""

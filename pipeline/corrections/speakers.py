@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.corrections.keys import locate, statement_hash
+from pipeline.corrections.keys import locate, text_hashes
 from pipeline.corrections.outcome import APPLIED, APPLIED_BY_TEXT, STALE, RuleOutcome
 from pipeline.corrections.rules import Corrections, SpeakerRule, contradiction
 
@@ -32,7 +32,7 @@ class SpeakerCorrection:
 def add_identity_columns(statements: pd.DataFrame) -> pd.DataFrame:
     """`text_hash` (what rules name a statement by) and an empty `corrected_by`."""
     out = statements.copy()
-    out["text_hash"] = [statement_hash(t) for t in out["text"].astype(str)] if len(out) else pd.Series(dtype=str)
+    out["text_hash"] = text_hashes(out)
     if "corrected_by" not in out.columns:
         out["corrected_by"] = ""
     out["corrected_by"] = out["corrected_by"].astype(object).where(out["corrected_by"].notna(), "")

@@ -30,6 +30,7 @@ def apply_theme_rules(result: Any, statements: pd.DataFrame, theme_ids: tuple[st
     fixed = apply_theme_corrections(
         result.statement_themes, result.topics, result.labels, rules, theme_ids,
         line_start=by_id["line_start"], corrected_speakers=corrected_by,
+        known_hashes=by_id["text_hash"] if "text_hash" in by_id.columns else None,
         topic_mapping=(lambda t, p: topic_themes(t, p, topic_min_share)) if len(rules.themes) + len(rules.topics) else None,
     )
     result.statement_themes, result.topics, result.labels = fixed.statement_themes, fixed.topics, fixed.labels

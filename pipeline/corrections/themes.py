@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.codebook import OTHER
-from pipeline.corrections.keys import locate, statement_hash
+from pipeline.corrections.keys import locate, text_hashes
 from pipeline.corrections.outcome import APPLIED, APPLIED_BY_TEXT, STALE, RuleOutcome
 from pipeline.corrections.rules import Corrections, ThemeRule, TopicRule, contradiction
 from pipeline.errors import InputError
@@ -56,21 +56,25 @@ def apply_theme_corrections(
     *,
     line_start: pd.Series | None = None,
     corrected_speakers: pd.Series | None = None,
+    known_hashes: pd.Series | None = None,
     topic_mapping: Any = None,
 ) -> ThemeCorrection:
     """Apply topic and theme rules; returns the corrected tables, the model's labels and one outcome per rule.
 
     `line_start` (by statement_id) gives the line hints something to match;
     `corrected_speakers` (by statement_id) carries the segment stage's
-    `corrected_by`; `topic_mapping(topics, primary) -> {topic: theme}` maps
+    `corrected_by`; `known_hashes` (by statement_id) the statements' `text_hash`,
+    computed here where absent; `topic_mapping(topics, primary) -> {topic: theme}` maps
     topics to themes again after the corrections (None keeps the mapping).
     """
     check_theme_ids(corrections, theme_ids)
     st = statement_themes.copy().reset_index(drop=True)
     st["machine_theme"] = st["theme"].astype(str)
     st["machine_themes"] = st["themes"].astype(str)
-    st["text_hash"] = [statement_hash(t) for t in st["text"].astype(str)] if len(st) else pd.Series(dtype=str)
     by_id = st["statement_id"].astype(str)
+    if known_hashes is not None:
+        st["text_hash"] = by_id.map(known_hashes).to_numpy()
+    st["text_hash"] = text_hashes(st)
     if corrected_speakers is not None:
         st["corrected_by"] = by_id.map(corrected_speakers).fillna("").astype(str).to_numpy()
     elif "corrected_by" not in st.columns:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.contract import DROPPED_LINES, SESSIONS, SPEAKERS, STATEMENTS
+from pipeline.corrections.keys import statement_hash
 from pipeline.segment.header import Header
 from pipeline.segment.identity import Identities, Speaker
 from pipeline.segment.names import Roster, clean_name
@@ -70,9 +71,10 @@ def statements_table(
                 "start_time": times.get(min(piece.lines), (None, None))[0],
                 "end_time": times.get(max(piece.lines), (None, None))[1],
                 "source_lines": " ".join(str(n) for n in piece.lines),
+                "text_hash": statement_hash(piece.text),
             }
         )
-    df = pd.DataFrame(rows, columns=[*STATEMENTS.column_names, "source_lines"])
+    df = pd.DataFrame(rows, columns=list(STATEMENTS.column_names))
     df["page"] = df["page"].astype("Int64")
     return df
 

@@ -14,7 +14,7 @@ import typer
 from pipeline.errors import InputError
 
 # the statements' columns the correction rules match on, beside the core's (STATEMENT_COLUMNS)
-RULE_COLUMNS = ("line_start", "corrected_by")
+RULE_COLUMNS = ("line_start", "corrected_by", "text_hash")
 
 # the options both topics stages take (typer reads these defaults)
 STATEMENTS_OPTION = typer.Option(..., "--statements", help="statements.csv (segment stage)")
