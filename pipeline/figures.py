@@ -393,14 +393,15 @@ def topics_per_class(model: Any, docs: list[str], topics: list[int], labels: lis
     return _plain_topics_per_class(labels, classes, title)
 
 
-def interactive_figures(model: Any, p: Processed, embeddings: np.ndarray, row_of: dict[str, int],
+def interactive_figures(model: Any, statement_themes: pd.DataFrame, embeddings: np.ndarray, row_of: dict[str, int],
                         params: FiguresParams) -> dict[str, str]:
-    """The interactive HTML pages by name, from the fitted topic model and the statement embeddings.
+    """The interactive HTML pages by name, from the fitted topic model, the statements' themes (with
+    their text) and the statement embeddings.
 
     `row_of` maps statement_id to its row in `embeddings`; statements are taken in
     statement_id order so the output does not depend on the input's row order.
     """
-    st = p.statement_themes.sort_values("statement_id", kind="mergesort")
+    st = statement_themes.sort_values("statement_id", kind="mergesort")
     missing = [s for s in st["statement_id"] if s not in row_of]
     if missing:
         raise ValueError(f"{len(missing)} statement(s) have no embedding, e.g. {missing[0]}")

@@ -52,8 +52,8 @@ def test_empty_tables_still_draw(p):
 
 def test_interactive_figures_are_self_contained_and_stable(p):
     emb = np.random.default_rng(0).normal(size=(len(p.statements), 8))
-    first = figures.interactive_figures(None, p, emb, _row_of(p), figures.FiguresParams())
-    second = figures.interactive_figures(None, p, emb, _row_of(p), figures.FiguresParams())
+    first = figures.interactive_figures(None, p.statement_themes, emb, _row_of(p), figures.FiguresParams())
+    second = figures.interactive_figures(None, p.statement_themes, emb, _row_of(p), figures.FiguresParams())
     assert set(first) == set(figures.INTERACTIVE_FIGURES)
     for name, html in first.items():
         assert html == second[name]
@@ -65,7 +65,7 @@ def test_interactive_figures_are_self_contained_and_stable(p):
 def test_interactive_figures_refuse_missing_embeddings(p):
     emb = np.zeros((2, 8))
     with pytest.raises(ValueError, match="no embedding"):
-        figures.interactive_figures(None, p, emb, {"r1-0001": 0}, figures.FiguresParams())
+        figures.interactive_figures(None, p.statement_themes, emb, {"r1-0001": 0}, figures.FiguresParams())
 
 
 def test_reduce_to_2d_handles_tiny_inputs():
@@ -102,7 +102,7 @@ def test_bertopic_charts_on_a_real_fitted_model(p):
                      hdbscan_model=KMeans(n_clusters=3, random_state=0, n_init=10))
     topics, _ = model.fit_transform(docs, emb)
     p2 = type(p)(**{**p.__dict__, "statement_themes": st.assign(topic=topics)})
-    html = figures.interactive_figures(model, p2, emb, {s: i for i, s in enumerate(st["statement_id"])},
+    html = figures.interactive_figures(model, p2.statement_themes, emb, {s: i for i, s in enumerate(st["statement_id"])},
                                        figures.FiguresParams())
     assert "Topics per Class" in html["topics_per_class"] or "Topics per class" in html["topics_per_class"]
     assert "Statements and topics" in html["topic_map"]
@@ -111,7 +111,7 @@ def test_bertopic_charts_on_a_real_fitted_model(p):
     import numpy as np
 
     np.random.seed(12345)
-    again = figures.interactive_figures(model, p2, emb, {s: i for i, s in enumerate(st["statement_id"])},
+    again = figures.interactive_figures(model, p2.statement_themes, emb, {s: i for i, s in enumerate(st["statement_id"])},
                                         figures.FiguresParams())
     assert again["topic_map"] == html["topic_map"]
 
@@ -120,9 +120,9 @@ def test_topic_map_draws_a_seeded_sample_above_its_limit(p):
     n = len(p.statements)
     assert n >= 3
     emb = np.random.default_rng(0).normal(size=(n, 8))
-    small = figures.interactive_figures(None, p, emb, _row_of(p), figures.FiguresParams(max_map_points=2))
-    again = figures.interactive_figures(None, p, emb, _row_of(p), figures.FiguresParams(max_map_points=2))
-    whole = figures.interactive_figures(None, p, emb, _row_of(p), figures.FiguresParams())
+    small = figures.interactive_figures(None, p.statement_themes, emb, _row_of(p), figures.FiguresParams(max_map_points=2))
+    again = figures.interactive_figures(None, p.statement_themes, emb, _row_of(p), figures.FiguresParams(max_map_points=2))
+    whole = figures.interactive_figures(None, p.statement_themes, emb, _row_of(p), figures.FiguresParams())
     assert small["topic_map"] == again["topic_map"]
     assert f"a sample of 2 of {n} statements" in small["topic_map"]
     assert "a sample of" not in whole["topic_map"]

@@ -169,6 +169,55 @@ def test_labels_leave_speakers_names_out():
     assert "masks" in labels[0] and "dairy" in labels[1]
 
 
+
+def _sklearn_counts(docs: list[str], ngram_max: int, stop: set[str]) -> dict[tuple[int, str], int]:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from pipeline.segments.labels import TOKEN_PATTERN
+
+    v = CountVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=(1, ngram_max), stop_words=sorted(stop) or None)
+    m = v.fit_transform(docs).tocoo()
+    names = v.get_feature_names_out()
+    return {(int(r), str(names[c])): int(x) for r, c, x in zip(m.row, m.col, m.data, strict=True)}
+
+
+@pytest.mark.parametrize("ngram_max", [1, 2, 3])
+def test_term_counts_are_countvectorizers(ngram_max):
+    """The numpy counting gives scikit-learn's counts: stop words dropped before n-grams form, no
+    n-gram across documents, documents with no word or only stop words, accents and other scripts."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from pipeline.segments.labels import document_tokens, term_counts
+
+    docs = ["Credit unions and cooperative banks lend to members. Credit is scarce, credit unions know.",
+            "", "1 2 3 -- 42", "the and of", "Économie sociale et solidaire: l'économie sociale au Mexique",
+            "Ms Shin said: masks, masks and protective equipment; Shin thanked the chair.",
+            "Кооперативы и кредит", "credit unions credit unions credit"]
+    stop = set(ENGLISH_STOP_WORDS) | {"shin", "ms"}
+    counts, terms = term_counts([document_tokens(d) for d in docs], ngram_max, stop)
+    coo = counts.tocoo()
+    mine = {(int(r), str(terms[c])): int(x) for r, c, x in zip(coo.row, coo.col, coo.data, strict=True)}
+    assert mine == _sklearn_counts(docs, ngram_max, stop)
+    assert len(set(terms.tolist())) == len(terms)
+
+
+def test_kept_tokens_read_back(tmp_path):
+    """A segment's words are kept per report: read back the same, found again only for a changed report."""
+    from pipeline.result_cache import ResultCache
+    from pipeline.segments.core import kept_tokens
+    from pipeline.segments.labels import document_tokens
+
+    docs, reports = ["Credit unions lend.", "Laws pass.", "Dairy farmers"], ["a", "a", "b"]
+    cache = ResultCache(tmp_path, "code", {}, what="test")
+    first = kept_tokens(docs, reports, cache)
+    assert first == [document_tokens(d) for d in docs] == ["credit unions lend", "laws pass", "dairy farmers"]
+    assert len(list(cache.dir.glob("tokens-*.pkl"))) == 2
+    assert kept_tokens(docs, reports, cache) == first
+    changed = kept_tokens([*docs[:2], "Milk quotas"], reports, cache)
+    assert changed == [*first[:2], "milk quotas"]
+    assert len(list(cache.dir.glob("tokens-*.pkl"))) == 3
+
+
 # --- build_segments: the tables -------------------------------------------------------------------
 
 def _statements(rows: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:

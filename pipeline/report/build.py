@@ -326,7 +326,7 @@ def build_report(p: Processed, figures: dict[str, bytes], interactive: dict[str,
     return files
 
 
-def render_report(p: Processed, model: Any, vectors: np.ndarray, row_of: dict[str, int],
+def render_report(p: Processed, model: Any, vectors: np.ndarray | None, row_of: dict[str, int],
                   params: ReportParams, *, interactive: Callable[[], dict[str, str]] | None = None,
                   page_cache: ResultCache | None = None) -> dict[str, bytes]:
     """The stage's core (and `analyze`'s): draw every figure, render every page; no file I/O but the cache's.
@@ -334,7 +334,8 @@ def render_report(p: Processed, model: Any, vectors: np.ndarray, row_of: dict[st
     `model` is the fitted BERTopic (None draws the plain fallback charts);
     `row_of` maps statement_id to its row of `vectors`. `interactive`, when
     given, supplies the interactive pages instead (the CLI draws them in a
-    background process, see `pipeline.report.background`); it is called last.
+    background process, see `pipeline.report.background`; `vectors` may then be
+    None); it is called last.
     With a `page_cache` (`pipeline.report.page_cache`), a session page whose
     rows did not change is read back instead of drawn.
     """
@@ -363,8 +364,8 @@ def render_report(p: Processed, model: Any, vectors: np.ndarray, row_of: dict[st
             page_cache.put(keys[r], kept[r])
     pages = {page_name(r): kept[r] for r in ids}
     pages_done = time.perf_counter()
-    charts = interactive() if interactive is not None else interactive_figures(model, p, vectors, row_of,
-                                                                               params.figures)
+    charts = (interactive() if interactive is not None
+              else interactive_figures(model, p.statement_themes, vectors, row_of, params.figures))
     charts_done = time.perf_counter()
     log.info("report: corpus figures %.1f s, %d session page(s) done at %.1f s (%d drawn in %d process(es), "
              "%d read back), interactive charts %s %.1f s", figures_done - start, len(pages), pages_done - start,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import typer
 
 from pipeline.cli_support import one_line_errors
 
 if TYPE_CHECKING:  # pragma: no cover
     from pipeline.explore import Processed
+    from pipeline.figures import FiguresParams
     from pipeline.report.build import ReportParams
     from pipeline.result_cache import ResultCache
 
@@ -21,9 +24,11 @@ log = logging.getLogger(__name__)
 # the only columns of the per-statement tables that the report reads (counts come from the tables stage)
 REPORT_COLUMNS = {
     "statements": ("statement_id", "report_id", "role"),
-    # the statements' text only the interactive charts use: `render` reads it in their process
+    # the statements' text only the interactive charts use: `draw_charts` reads it in their process
     "statement_themes": ("statement_id", "report_id", "speaker", "role", "topic", "topic_label"),
 }
+# what the charts' process reads of statement_themes
+CHART_COLUMNS = ("statement_id", "report_id", "speaker", "role", "topic", "topic_label", "text")
 
 
 def write_files(files: dict[str, bytes], out: Path) -> None:
@@ -67,61 +72,55 @@ def command(
     """Browsable HTML report: corpus page, a page per session, pictures and interactive charts."""
     from pipeline.explore import load_tables, theme_names_from
     from pipeline.params import load_section
-    from pipeline.report.build import ReportParams
-
-    report_params = load_section(params, "report", ReportParams)
-    p = load_tables(
-        dict(statements=statements, sessions=sessions, speakers=speakers, statement_themes=statement_themes,
-             topics=topics, speaker_themes=speaker_themes, speaker_counts=speaker_counts,
-             speaker_shares=speaker_shares, role_counts=role_counts, role_shares=role_shares,
-             session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank,
-             segments=segments, segment_themes=segment_themes, statement_segments=statement_segments),
-        theme_names_from(codebook),
-        columns=REPORT_COLUMNS,
-    )
+    from pipeline.report.background import in_background
+    from pipeline.report.build import ReportParams, render_report
     from pipeline.report.page_cache import page_cache
 
-    files = render(p, topic_model, embeddings, embedding_ids, report_params, statement_themes=statement_themes,
-                   page_cache=page_cache(cache_dir, report_params) if cache_dir is not None else None)
+    report_params = load_section(params, "report", ReportParams)
+    # the charts' process starts first: BERTopic's import (the stage's longest step) runs while this one reads
+    # the tables and draws the pages
+    charts = functools.partial(draw_charts, topic_model, statement_themes, embeddings, embedding_ids,
+                               report_params.figures)
+    with in_background(charts) as pending:
+        p = load_tables(
+            dict(statements=statements, sessions=sessions, speakers=speakers, statement_themes=statement_themes,
+                 topics=topics, speaker_themes=speaker_themes, speaker_counts=speaker_counts,
+                 speaker_shares=speaker_shares, role_counts=role_counts, role_shares=role_shares,
+                 session_counts=session_counts, session_shares=session_shares, quote_bank=quote_bank,
+                 segments=segments, segment_themes=segment_themes, statement_segments=statement_segments),
+            theme_names_from(codebook),
+            columns=REPORT_COLUMNS,
+        )
+        files = render_report(p, None, None, {}, report_params, interactive=pending.result,
+                              page_cache=page_cache(cache_dir, report_params) if cache_dir is not None else None)
     write_files(files, out)
     log.info("report: %d session page(s) -> %s", len(p.sessions), out / "index.html")
 
 
-def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Path, params: ReportParams,
-           statement_themes: Path | None = None, page_cache: ResultCache | None = None) -> dict[str, bytes]:
-    """Load the vectors of the statements, then render the report; the fitted model is loaded (and the
-    interactive charts drawn) in a background process meanwhile.
-
-    When `p.statement_themes` lacks the statements' text (read without it: the pages never show
-    it), the charts' process reads it from `statement_themes`, so the stage's own process and
-    its page workers never hold a million texts.
-    """
-    import dataclasses
-
+def draw_charts(topic_model: Path, statement_themes: Path | pd.DataFrame, embeddings: Path, embedding_ids: Path,
+                figures: FiguresParams) -> dict[str, str]:
+    """The interactive charts from the stage's files (`statement_themes` may be the table itself, with its
+    text): the fitted model loaded first, then only the columns and vectors the charts use."""
     from pipeline.contract import STATEMENT_THEMES
     from pipeline.embed.store import load_embeddings
-    from pipeline.errors import InputError
     from pipeline.figures import interactive_figures, load_topic_model
-    from pipeline.report.background import in_background
-    from pipeline.report.build import render_report
     from pipeline.tableio import read_table
 
-    ids = sorted(p.statement_themes["statement_id"])
+    model = load_topic_model(topic_model)
+    st = (statement_themes if isinstance(statement_themes, pd.DataFrame)
+          else read_table(statement_themes, STATEMENT_THEMES, columns=CHART_COLUMNS))
+    ids = sorted(st["statement_id"])
     vectors = load_embeddings(embeddings, embedding_ids, ids)
-    row_of = {s: i for i, s in enumerate(ids)}
+    return interactive_figures(model, st, vectors, {s: i for i, s in enumerate(ids)}, figures)
 
-    def with_texts() -> Processed:
-        if "text" in p.statement_themes.columns:
-            return p
-        if statement_themes is None:
-            raise ValueError("render: statement_themes lacks the text column and no file to read it from")
-        texts = read_table(statement_themes, STATEMENT_THEMES, columns=("statement_id", "text"))
-        if not texts["statement_id"].reset_index(drop=True).equals(p.statement_themes["statement_id"].reset_index(drop=True)):
-            raise InputError(statement_themes, "changed while the report was drawn (rerun dvc repro)")
-        return dataclasses.replace(p, statement_themes=p.statement_themes.assign(text=texts["text"].to_numpy()))
 
-    def charts() -> dict[str, str]:  # BERTopic's import and charts, in a child while the pages are drawn
-        return interactive_figures(load_topic_model(topic_model), with_texts(), vectors, row_of, params.figures)
+def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Path, params: ReportParams,
+           page_cache: ResultCache | None = None) -> dict[str, bytes]:
+    """The report of tables already read (`p.statement_themes` with its text); the fitted model is loaded
+    (and the interactive charts drawn) in a background process meanwhile."""
+    from pipeline.report.background import in_background
+    from pipeline.report.build import render_report
 
+    charts = functools.partial(draw_charts, topic_model, p.statement_themes, embeddings, embedding_ids, params.figures)
     with in_background(charts) as pending:
-        return render_report(p, None, vectors, row_of, params, interactive=pending.result, page_cache=page_cache)
+        return render_report(p, None, None, {}, params, interactive=pending.result, page_cache=page_cache)

@@ -11,6 +11,7 @@ Theme shares are over substantive statements, as in every other table.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 from collections import Counter
@@ -23,7 +24,7 @@ import pandas as pd
 from pipeline.errors import ContractError
 from pipeline.forkpool import fork_map
 from pipeline.result_cache import ResultCache
-from pipeline.segments.labels import name_words, segment_labels
+from pipeline.segments.labels import document_tokens, name_words, segment_labels
 from pipeline.segments.params import SegmentsParams
 from pipeline.segments.sequence import segment_sequence
 from pipeline.tables.counts import label_unattributed
@@ -142,7 +143,9 @@ def build_segments(
         documents.append("\n".join(part["text"].astype(str)))
     labels = segment_labels(
         documents, n_words=params.label_words, ngram_max=params.label_ngram_max, stop_words=params.label_stop_words,
-        skip_words=(*(name_words(st["speaker"]) if params.label_skip_speaker_names else ()), *params.label_skip_words),
+        skip_words=(*(name_words(st["speaker"].unique()) if params.label_skip_speaker_names else ()),
+                    *params.label_skip_words),
+        tokens=kept_tokens(documents, [r["report_id"] for r in records], cache),
     )
     columns = ["report_id", "segment", "first_statement_id", "last_statement_id", "line_start", "line_end",
                "n_statements", "n_substantive", "label", "theme", "theme_share", "theme_shares", "speakers"]
@@ -156,6 +159,23 @@ def build_segments(
         segment_themes=segment_themes_long(st, themes),
         statement_segments=st[["statement_id", "report_id", "seq", "segment"]].reset_index(drop=True),
     )
+
+
+def kept_tokens(documents: Sequence[str], report_of: Sequence[str], cache: ResultCache | None) -> list[str]:
+    """Each segment document's `document_tokens`, kept per report in `cache` under its segments' texts:
+    a rerun finds the words of only the reports whose segments changed."""
+    if cache is None:
+        return [document_tokens(d) for d in documents]
+    tokens: list[str] = []
+    for _, group in itertools.groupby(range(len(documents)), key=report_of.__getitem__):
+        texts = [documents[i] for i in group]
+        key = "tokens-" + hashlib.sha256(json.dumps(texts, ensure_ascii=False).encode("utf-8")).hexdigest()
+        found = cache.get(key)
+        if found is None or len(found) != len(texts):
+            found = [document_tokens(d) for d in texts]
+            cache.put(key, found)
+        tokens.extend(found)
+    return tokens
 
 
 def report_key(vectors: np.ndarray, texts: Sequence[str], speakers: Sequence[object]) -> str:

@@ -15,14 +15,76 @@ import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from scipy import sparse
 
 # letters only (any script), two or more: no numbers, no punctuation
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def name_words(names: Iterable[str]) -> set[str]:
     """The lower-cased words of people's names ("Hon. Anthony Rota" -> hon, anthony, rota)."""
     return {w.lower() for name in names for w in re.findall(TOKEN_PATTERN, str(name))}
+
+
+def document_tokens(document: str) -> str:
+    """A document's words, lower-cased, in order, space-joined (none holds a space): what `term_counts`
+    reads. Finding them is most of the labels' time, and a segment's words depend on its text alone,
+    so the stage keeps them (`pipeline.segments.core`)."""
+    return " ".join(_TOKEN.findall(document.lower()))
+
+
+def term_counts(tokens: Sequence[str], ngram_max: int, stop: Iterable[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Each document's count of each term (a word or n-gram of up to `ngram_max` words), and the terms.
+    `tokens` are the documents' `document_tokens`.
+
+    The counts scikit-learn's `CountVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=(1, ngram_max),
+    stop_words=stop, lowercase=True).fit_transform` gives (stop words dropped before the n-grams are
+    formed); the terms are ordered by length, then alphabetically, instead of alphabetically.
+    Counted with numpy over the whole corpus at once, not with a Python dictionary update per
+    n-gram.
+    """
+    every = " ".join(t for t in tokens if t).split()
+    words = np.array(sorted(set(every) - set(stop)), dtype=object)
+    number = dict.fromkeys(stop, -1)
+    number.update(zip(words.tolist(), range(len(words))))
+    ids = np.fromiter(map(number.__getitem__, every), dtype=np.int64, count=len(every))
+    per_document = np.fromiter((t.count(" ") + 1 if t else 0 for t in tokens), dtype=np.int64, count=len(tokens))
+    kept = ids >= 0
+    doc_of = np.repeat(np.arange(len(tokens), dtype=np.int64), per_document)[kept]
+    ids = ids[kept]
+    lengths = np.bincount(doc_of, minlength=len(tokens))
+    # tokens left in a token's document from it on (itself included)
+    left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(ids), dtype=np.int64)
+    term_keys, term_docs, term_names = [], [], []
+    offset = 0
+    code = ids.copy()  # the code of the n-gram starting at each position, for the current n
+    for n in range(1, ngram_max + 1):
+        if n > 1:
+            shifted = np.zeros_like(ids)
+            shifted[: len(ids) - (n - 1)] = ids[n - 1:]
+            code = code * len(words) + shifted
+        at = np.nonzero(left >= n)[0]
+        if not len(at):
+            break
+        distinct, first, inverse = np.unique(code[at], return_index=True, return_inverse=True)
+        starts = at[first]
+        names = words[ids[starts]]
+        for j in range(1, n):
+            names = names + " " + words[ids[starts + j]]  # object arrays: one C loop per word
+        term_names.append(names)
+        term_keys.append(offset + inverse)
+        term_docs.append(doc_of[at])
+        offset += len(distinct)
+        code = np.zeros_like(code)
+        code[at] = inverse  # re-coded densely: the next level's codes stay below n-grams x words
+    terms = np.concatenate(term_names) if term_names else np.array([], dtype=object)
+    if not len(terms):
+        return sparse.csr_matrix((len(tokens), 0)), terms
+    rows, cols = np.concatenate(term_docs), np.concatenate(term_keys)
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(tokens), len(terms)))
+    matrix.sum_duplicates()  # one entry per document and term: its count
+    return matrix, terms
 
 
 def segment_labels(
@@ -32,32 +94,30 @@ def segment_labels(
     ngram_max: int,
     stop_words: str | None,
     skip_words: Iterable[str] = (),
+    tokens: Sequence[str] | None = None,
 ) -> list[str]:
     """One label per document (a segment's statements joined), ", "-joined words; "" when it has none.
 
     `skip_words` are left out besides the stop words (the stage passes the words of
-    speakers' names: "Thank you, Ms Shin" says who spoke, not what about).
+    speakers' names: "Thank you, Ms Shin" says who spoke, not what about). `tokens`: the
+    documents' `document_tokens` when known (computed here when not).
     """
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     if not documents:
         return []
     stop = set(ENGLISH_STOP_WORDS if stop_words == "english" else ()) | {w.lower() for w in skip_words}
-    vectorizer = CountVectorizer(
-        token_pattern=TOKEN_PATTERN, ngram_range=(1, ngram_max), stop_words=sorted(stop) or None, lowercase=True
-    )
-    try:
-        counts = vectorizer.fit_transform(documents)
-    except ValueError:  # no document has a single usable word
+    if tokens is None:
+        tokens = [document_tokens(d) for d in documents]
+    counts, terms = term_counts(tokens, ngram_max, stop)
+    if not len(terms):  # no document has a single usable word
         return ["" for _ in documents]
-    terms = vectorizer.get_feature_names_out()
-    counts = counts.tocsr().astype(np.float64)
     words_per_doc = counts.sum() / len(documents)
     idf = np.log(1.0 + words_per_doc / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0))
     labels = []
     for i in range(counts.shape[0]):
-        row = counts.getrow(i)
-        cols, tf = row.indices, row.data
+        cols = counts.indices[counts.indptr[i]:counts.indptr[i + 1]]
+        tf = counts.data[counts.indptr[i]:counts.indptr[i + 1]]
         if len(cols) == 0:
             labels.append("")
             continue
