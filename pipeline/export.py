@@ -45,7 +45,7 @@ from openpyxl.writer.excel import ExcelWriter
 from pipeline.cli_support import one_line_errors
 from pipeline.errors import InputError
 from pipeline.explore import Processed, readable, segment_of, speaker_or_unattributed
-from pipeline.tableio import FORMULA_STARTS, neutralise_cell
+from pipeline.tableio import FORMULA_STARTS, guard_column, neutralise_cell
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +248,13 @@ def _column_extent(df: pd.DataFrame, i: int, params: ExportParams) -> tuple[int,
         if dtype.kind == "b":
             return max(len(str(bool(v))) for v in np.unique(values)), None, 0
         return max(len(str(values.min().item())), len(str(values.max().item()))), None, 0
+    if isinstance(dtype, pd.StringDtype):
+        return _text_extent(column, params.max_column_width)
+    if isinstance(dtype, pd.Int64Dtype):  # whole numbers or empty: the widest is the least or the greatest
+        present = np.flatnonzero(np.asarray(column.notna(), dtype=bool))
+        if not len(present):
+            return 0, None, None
+        return max(len(str(int(column.min()))), len(str(int(column.max())))), None, int(present[0])
     width, first_text, first_other = 0, None, None
     for start in range(0, len(df), _CHUNK_ROWS):
         for row, v in enumerate(_column_values(df, i, start, start + _CHUNK_ROWS), start=start):
@@ -261,6 +268,23 @@ def _column_extent(df: pd.DataFrame, i: int, params: ExportParams) -> tuple[int,
                     first_other = row
                 width = max(width, _display_width(v) if not isinstance(v, float) else params.decimals + 3)
     return width, first_text, first_other
+
+
+def _text_extent(column: pd.Series, max_width: int) -> tuple[int, int | None, int | None]:
+    """`_column_extent` of a text column (every cell text or empty), with pandas' string methods
+    instead of a Python step per cell."""
+    shown = guard_column(column)  # the text as the sheet holds it
+    present = np.asarray(shown.notna(), dtype=bool)
+    rows = np.flatnonzero(present)
+    if not len(rows):
+        return 0, None, None
+    texts = shown[present]
+    widths = np.array(texts.str.len(), dtype=np.int64)  # a copy: cells with lines are set below
+    lines = np.asarray(texts.str.contains("\n", regex=False), dtype=bool)
+    if lines.any():
+        widths[lines] = [_display_width(v) for v in texts[lines]]
+    over = np.flatnonzero(widths > max_width)  # the widest cell until one is past the most, then that one
+    return int(widths[over[0]] if len(over) else widths.max()), int(rows[0]), None
 
 
 def add_sheet(wb: Workbook, title: str, df: pd.DataFrame, p: Processed, params: ExportParams) -> _Body:
