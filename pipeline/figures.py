@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from pipeline.errors import InputError
+from pipeline.report import word_counts
 from pipeline.explore import (
     Processed,
     role_theme_shares,
@@ -268,18 +269,26 @@ def _plain_topics_per_class(topic_labels: list[str], classes: list[str], title: 
     return fig
 
 
-def _words_per_class(model: Any, docs: list[str], classes: list[str]) -> pd.DataFrame:
+def _words_per_class(model: Any, docs: list[str], classes: list[str], counts: word_counts.StatementCounts | None = None
+                     ) -> pd.DataFrame:
     """BERTopic's topics_per_class, with plain c-TF-IDF words and a stable row order.
 
     A freshly fitted model carries its representation models (KeyBERT, MMR,
     part-of-speech), which would re-run for every class (slow) and differ from
     the model the report stage reloads; the chart only needs the words. BERTopic
     groups classes through a set, so the rows are sorted for identical output.
+    With `counts` (each doc's, `pipeline.report.word_counts`), BERTopic is handed
+    the docs' row numbers as text and its c-TF-IDF step sums their counts.
     """
     saved = getattr(model, "representation_model", None)
     model.representation_model = None
     streamed = _sliced_counts_apply(model)
-    if streamed:  # BERTopic's own c-TF-IDF step, its word counts taken a slice at a time (see below)
+    summed = streamed and counts is not None and word_counts.applies(model.vectorizer_model)
+    if summed:  # each joined document is its docs' row numbers: their counts are summed
+        docs = [str(i) for i in range(len(docs))]
+        model._c_tf_idf = lambda documents_per_topic, fit=True, partial_fit=False: _summed_c_tf_idf(
+            model, documents_per_topic, counts, fit=fit, partial_fit=partial_fit)
+    elif streamed:  # BERTopic's own c-TF-IDF step, its word counts taken a slice at a time (see below)
         model._c_tf_idf = lambda documents_per_topic, fit=True, partial_fit=False: _sliced_c_tf_idf(
             model, documents_per_topic, fit=fit, partial_fit=partial_fit)
     try:
@@ -380,13 +389,30 @@ def _sliced_c_tf_idf(model: Any, documents_per_topic: pd.DataFrame, *, fit: bool
     return model.ctfidf_model.transform(counts), model.vectorizer_model.get_feature_names_out()
 
 
-def topics_per_class(model: Any, docs: list[str], topics: list[int], labels: list[str], classes: list[str], top_n: int) -> Any:
-    """How often each class (role, speaker, session) speaks of each topic: BERTopic's chart or a plain bar chart."""
+def _summed_c_tf_idf(model: Any, documents_per_topic: pd.DataFrame, counts: word_counts.StatementCounts, *, fit: bool,
+                     partial_fit: bool) -> Any:
+    """BERTopic's `_c_tf_idf` for an already fitted model whose documents are row numbers of `counts`."""
+    if fit or partial_fit:
+        raise ValueError("summed counts serve a fitted model only")
+    groups = [[int(i) for i in joined.split()] for joined in documents_per_topic.Document.values]
+    matrix = word_counts.joined_counts(model.vectorizer_model, counts, groups)
+    return model.ctfidf_model.transform(matrix), model.vectorizer_model.get_feature_names_out()
+
+
+def topics_per_class(model: Any, docs: list[str], topics: list[int], labels: list[str], classes: list[str], top_n: int,
+                     reports: list[str] | None = None, counts_cache: Any = None) -> Any:
+    """How often each class (role, speaker, session) speaks of each topic: BERTopic's chart or a plain bar chart.
+
+    With `reports` (each doc's report), each doc's word counts are kept per report in `counts_cache`."""
     title = "<b>Topics per class</b>"
     if model is not None and len(set(topics) - {-1}) >= 1:
         try:
             model.topics_ = list(topics)
-            table = _words_per_class(model, docs, classes)
+            counts = None
+            if reports is not None and _sliced_counts_apply(model) and word_counts.applies(model.vectorizer_model):
+                counts = word_counts.kept_statement_counts(model.vectorizer_model, model._preprocess_text, docs,
+                                                           reports, counts_cache)
+            table = _words_per_class(model, docs, classes, counts)
             return model.visualize_topics_per_class(table, top_n_topics=top_n, title=title)
         except Exception as exc:
             log.warning("BERTopic's topics per class failed (%s); drawing a plain bar chart instead", exc)
@@ -394,12 +420,14 @@ def topics_per_class(model: Any, docs: list[str], topics: list[int], labels: lis
 
 
 def interactive_figures(model: Any, statement_themes: pd.DataFrame, embeddings: np.ndarray, row_of: dict[str, int],
-                        params: FiguresParams) -> dict[str, str]:
+                        params: FiguresParams, counts_cache: Any = None) -> dict[str, str]:
     """The interactive HTML pages by name, from the fitted topic model, the statements' themes (with
     their text) and the statement embeddings.
 
     `row_of` maps statement_id to its row in `embeddings`; statements are taken in
     statement_id order so the output does not depend on the input's row order.
+    `counts_cache` (a ResultCache) keeps each report's word counts for the topics
+    per class (`pipeline.report.word_counts`).
     """
     st = statement_themes.sort_values("statement_id", kind="mergesort")
     missing = [s for s in st["statement_id"] if s not in row_of]
@@ -418,7 +446,9 @@ def interactive_figures(model: Any, statement_themes: pd.DataFrame, embeddings: 
     try:
         return {
             "topics_per_class": plotly_html(
-                topics_per_class(model, docs, topics, labels, classes, params.top_n_topics), "topics-per-class"
+                topics_per_class(model, docs, topics, labels, classes, params.top_n_topics,
+                                 reports=st["report_id"].astype(str).tolist(), counts_cache=counts_cache),
+                "topics-per-class"
             ),
             "topic_map": plotly_html(topic_map(model, [docs[i] for i in shown], [topics[i] for i in shown],
                                                [labels[i] for i in shown], vectors, seed=params.seed,

@@ -86,7 +86,7 @@ def test_load_topic_model_without_model_files(tmp_path):
 
 
 @pytest.mark.slow
-def test_bertopic_charts_on_a_real_fitted_model(p):
+def test_bertopic_charts_on_a_real_fitted_model(p, tmp_path):
     """BERTopic's own charts (not the fallbacks) on a model fitted to real embeddings."""
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
@@ -114,6 +114,16 @@ def test_bertopic_charts_on_a_real_fitted_model(p):
     again = figures.interactive_figures(model, p2.statement_themes, emb, {s: i for i, s in enumerate(st["statement_id"])},
                                         figures.FiguresParams())
     assert again["topic_map"] == html["topic_map"]
+    # the statements' word counts kept per report and summed give BERTopic's own counts of the joined texts
+    from pipeline.report.word_counts import counts_cache
+
+    labels, classes = st["topic_label"].astype(str).tolist(), st["role"].astype(str).tolist()
+    plain = figures.topics_per_class(model, docs, list(topics), labels, classes, 10)
+    for _ in range(2):  # counted, then read back
+        summed = figures.topics_per_class(model, docs, list(topics), labels, classes, 10,
+                                          reports=st["report_id"].astype(str).tolist(),
+                                          counts_cache=counts_cache(tmp_path))
+        assert figures.plotly_html(summed, "t") == figures.plotly_html(plain, "t")
 
 
 def test_topic_map_draws_a_seeded_sample_above_its_limit(p):

@@ -59,6 +59,35 @@ def test_sliced_counts_are_the_vectorizers_counts(language, ngram_range, slice_c
     assert got.data.tolist() == want.data.tolist()
 
 
+# groups of DOCS joined as BERTopic joins a topic's statements of one class: an empty statement alone (the
+# stand-in word), punctuation and stop words only between two statements (a bigram spans them), repeats
+GROUPS = [[0], [2], [3], [0, 1], [1, 2, 3, 4, 0], [4, 3, 5], [5, 5, 0], [2, 3], [3, 0, 4, 1]]
+
+
+@pytest.mark.parametrize("language", [None, "english"])
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2), (2, 2)])
+def test_joined_counts_are_the_vectorizers_counts(language, ngram_range, tmp_path):
+    """Each statement counted once (kept per report) and summed, with the bigrams that span two
+    statements, gives the counts of the statements joined by spaces."""
+    from pipeline.report.word_counts import applies, counts_cache, joined_counts, kept_statement_counts
+
+    clean = bertopic_clean(language)
+    vectorizer = CountVectorizer(ngram_range=ngram_range, stop_words="english").fit(clean(DOCS) + ["emptydoc"])
+    assert applies(vectorizer)
+    want = vectorizer.transform(clean([" ".join(DOCS[i] for i in g) for g in GROUPS]))
+    reports = ["b", "a", "b", "c", "a", "c"]
+    cache = counts_cache(tmp_path)
+    for _ in range(2):  # counted, then read back
+        counts = kept_statement_counts(vectorizer, clean, DOCS, reports, cache)
+        got = joined_counts(vectorizer, counts, GROUPS)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        assert got.indptr.tolist() == want.indptr.tolist()
+        assert got.indices.tolist() == want.indices.tolist()
+        assert got.data.tolist() == want.data.tolist()
+    assert len(list(cache.dir.glob("counts-*.pkl"))) == 3
+    assert not applies(CountVectorizer(ngram_range=(1, 3)))
+
+
 def test_read_table_columns_reads_only_those(tmp_path):
     corpus = write_corpus(tmp_path)
     whole = read_table(corpus["statement_themes"], STATEMENT_THEMES)

@@ -68,6 +68,8 @@ def command(
     out: Path = typer.Option(..., "--out", help="out: report folder (index.html, session pages, charts)"),
     cache_dir: Path | None = typer.Option(None, "--cache", help="Folder keeping session pages across runs "
                                                                   "(a page is drawn again only when its rows change)."),
+    counts_dir: Path | None = typer.Option(None, "--counts-cache", help="Folder keeping each report's word counts "
+                                                                        "for the topics-per-class chart."),
 ) -> None:
     """Browsable HTML report: corpus page, a page per session, pictures and interactive charts."""
     from pipeline.explore import load_tables, theme_names_from
@@ -80,7 +82,7 @@ def command(
     # the charts' process starts first: BERTopic's import (the stage's longest step) runs while this one reads
     # the tables and draws the pages
     charts = functools.partial(draw_charts, topic_model, statement_themes, embeddings, embedding_ids,
-                               report_params.figures)
+                               report_params.figures, counts_dir)
     with in_background(charts) as pending:
         p = load_tables(
             dict(statements=statements, sessions=sessions, speakers=speakers, statement_themes=statement_themes,
@@ -98,9 +100,10 @@ def command(
 
 
 def draw_charts(topic_model: Path, statement_themes: Path | pd.DataFrame, embeddings: Path, embedding_ids: Path,
-                figures: FiguresParams) -> dict[str, str]:
+                figures: FiguresParams, counts_dir: Path | None = None) -> dict[str, str]:
     """The interactive charts from the stage's files (`statement_themes` may be the table itself, with its
-    text): the fitted model loaded first, then only the columns and vectors the charts use."""
+    text): the fitted model loaded first, then only the columns and vectors the charts use. With
+    `counts_dir`, each report's word counts are kept there (`pipeline.report.word_counts`)."""
     from pipeline.contract import STATEMENT_THEMES
     from pipeline.embed.store import load_embeddings
     from pipeline.figures import interactive_figures, load_topic_model
@@ -111,7 +114,12 @@ def draw_charts(topic_model: Path, statement_themes: Path | pd.DataFrame, embedd
           else read_table(statement_themes, STATEMENT_THEMES, columns=CHART_COLUMNS))
     ids = sorted(st["statement_id"])
     vectors = load_embeddings(embeddings, embedding_ids, ids)
-    return interactive_figures(model, st, vectors, {s: i for i, s in enumerate(ids)}, figures)
+    cache = None
+    if counts_dir is not None and model is not None:
+        from pipeline.report.word_counts import counts_cache
+
+        cache = counts_cache(counts_dir)
+    return interactive_figures(model, st, vectors, {s: i for i, s in enumerate(ids)}, figures, counts_cache=cache)
 
 
 def render(p: Processed, topic_model: Path, embeddings: Path, embedding_ids: Path, params: ReportParams,
