@@ -308,3 +308,28 @@ def test_the_topics_hook_writes_one_report_for_every_rule(tmp_path) -> None:  # 
     assert out.loc["r1:0005", "corrected_by"] == "analyst" and out.loc["r1:0005", "speaker"] == "Carla Gómez"  # from segment
     assert out.loc["r1:0002", ["theme", "machine_theme", "corrected_by"]].tolist() == ["legislation", "financing", "analyst"]
     assert result.topics.set_index("topic").loc[1, "theme"] == "financing"  # mapped again from the corrected statements
+
+
+def test_text_hashes_keep_the_segment_stages_and_fill_the_rest() -> None:
+    """Hashes written by the segment stage are reused (a rerun does not hash 100,000 texts again);
+    a missing or empty cell is computed from the text."""
+    from pipeline.corrections.keys import text_hashes
+
+    texts = ["Credit unions lend.", "Thank you.", "The law passed."]
+    given = pd.DataFrame({"text": texts, "text_hash": ["kept00000000", None, ""]})
+    assert text_hashes(given).tolist() == ["kept00000000", statement_hash(texts[1]), statement_hash(texts[2])]
+    assert text_hashes(given.drop(columns="text_hash")).tolist() == [statement_hash(t) for t in texts]
+    assert text_hashes(given.iloc[0:0]).tolist() == []
+
+
+def test_segment_tables_carry_each_statements_hash(nlp) -> None:  # type: ignore[no-untyped-def]
+    """The segment stage hashes each statement once, as it is segmented (kept with the report in its cache)."""
+    from pipeline.contract import STATEMENTS
+    from pipeline.segment.lines import SourceLine
+    from pipeline.segment.segmenter import SegmentParams, segment_report
+
+    text = "Ana Ruiz: Credit unions lend to members.\n\nBea Key: The law passed.\n\nAna Ruiz: Thank you."
+    result = segment_report("r1", [SourceLine(i + 1, line) for i, line in enumerate(text.split("\n"))],
+                            nlp=nlp, params=SegmentParams())
+    assert list(result.statements.columns) == list(STATEMENTS.column_names)
+    assert result.statements["text_hash"].tolist() == [statement_hash(t) for t in result.statements["text"]]
