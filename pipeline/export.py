@@ -46,6 +46,7 @@ from pipeline.cli_support import one_line_errors
 from pipeline.errors import InputError
 from pipeline.explore import Processed, readable, segment_of, speaker_or_unattributed
 from pipeline.tableio import FORMULA_STARTS, guard_column, neutralise_cell
+from pipeline.zip_deflate import SPOOL_BYTES, BackgroundDeflate, Both
 
 log = logging.getLogger(__name__)
 
@@ -448,104 +449,14 @@ def write_workbook(wb: Workbook, bodies: dict[str, _Body], out: BinaryIO) -> Non
                 continue
             # a sheet's XML can pass a gigabyte: it goes through a temporary file (memory stays flat)
             # whose size, known before the entry is written, gives the same entry `writestr` would;
-            # it is deflated on another thread as it is made (`_BackgroundDeflate`)
-            with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as sheet, _BackgroundDeflate() as deflate:
-                _sheet_xml(data, bodies[title], title, _Both(sheet, deflate))
+            # it is deflated on another thread as it is made (`pipeline.zip_deflate`)
+            with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as sheet, BackgroundDeflate() as deflate:
+                _sheet_xml(data, bodies[title], title, Both(sheet, deflate))
                 entry.file_size = sheet.tell()
                 sheet.seek(0)
                 with dst.open(entry, "w") as dest:
                     deflate.replace_compressor(dest)
                     shutil.copyfileobj(sheet, dest, 1 << 20)
-
-
-_SPOOL_BYTES = 64 << 20
-
-
-class _BackgroundDeflate:
-    """The deflate stream zipfile writes for an entry, made on a second thread while the entry's data is made.
-
-    zipfile deflates an entry as it is written, on the writing thread; the sheet XML is made
-    in Python (holding the GIL) and deflating it took about a third as long again. zlib
-    releases the GIL, so here each chunk is deflated on a thread as soon as it is made, by the
-    compressor zipfile would use (level 6, raw deflate: the stream does not depend on how the
-    data is split), into a temporary file. `replace_compressor` then hands that stream to the
-    entry in place of zipfile's own compressor; zipfile still computes the CRC and sizes from
-    the data written to it. The file's bytes are the same as without this.
-    """
-
-    def __init__(self) -> None:
-        import queue
-        import threading
-
-        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
-        self._out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="sheet-deflate", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        import zlib
-
-        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-        try:
-            while (chunk := self._chunks.get()) is not None:
-                self._out.write(compressor.compress(chunk))
-            self._out.write(compressor.flush())
-        except BaseException as exc:  # reported on the writing thread
-            self._error = exc
-            while self._chunks.get() is not None:  # drain, so the writer never blocks
-                pass
-
-    def write(self, data: bytes) -> None:
-        self._chunks.put(bytes(data))
-
-    def replace_compressor(self, dest: object) -> None:
-        """Give the open zip entry `dest` the stream made here (as long as zipfile keeps its compressor where
-        Python 3.11 does; otherwise zipfile deflates the entry itself, to the same bytes)."""
-        self._finish()
-        if type(getattr(dest, "_compressor", None)).__name__ == "Compress":
-            self._out.seek(0)
-            dest._compressor = _Stream(self._out)  # type: ignore[attr-defined]
-
-    def _finish(self) -> None:
-        if self._thread.is_alive():
-            self._chunks.put(None)
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def __enter__(self) -> _BackgroundDeflate:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._thread.is_alive():
-            self._chunks.put(None)
-            self._thread.join()
-        self._out.close()
-
-
-class _Stream:
-    """A zlib compressor's two calls over a stream deflated before: each `compress` gives the next part of it."""
-
-    def __init__(self, deflated: BinaryIO) -> None:
-        self._deflated = deflated
-
-    def compress(self, data: bytes) -> bytes:
-        return self._deflated.read(1 << 20)
-
-    def flush(self) -> bytes:
-        return self._deflated.read()
-
-
-class _Both:
-    """A file that writes to two."""
-
-    def __init__(self, first: BinaryIO, second: _BackgroundDeflate) -> None:
-        self._first, self._second = first, second
-
-    def write(self, data: bytes) -> None:
-        self._first.write(data)
-        self._second.write(data)
 
 
 def write_export(p: Processed, params: ExportParams, out: BinaryIO) -> None:

@@ -177,7 +177,10 @@ def test_a_control_character_is_a_one_line_error():
 
 
 def test_written_file_is_the_same_workbook(tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "_SPOOL_BYTES", 1_000)  # sheets past it go through a file on disk
+    from pipeline import zip_deflate
+
+    monkeypatch.setattr(export, "SPOOL_BYTES", 1_000)  # sheets past it go through a file on disk
+    monkeypatch.setattr(zip_deflate, "SPOOL_BYTES", 1_000)  # and so do their deflate streams
     p = awkward_processed()
     path = tmp_path / "book.xlsx"
     with path.open("wb") as f:
@@ -186,12 +189,32 @@ def test_written_file_is_the_same_workbook(tmp_path, monkeypatch):
 
 
 def test_sheets_deflated_on_a_second_thread_give_the_same_bytes(monkeypatch):
-    """Each sheet's deflate stream is made beside its XML (`_BackgroundDeflate`) and handed to zipfile:
+    """Each sheet's deflate stream is made beside its XML (`zip_deflate.BackgroundDeflate`) and handed to zipfile:
     the file is the one zipfile deflating the entries itself gives, and the handover did happen."""
     monkeypatch.setattr(export, "_CHUNK_ROWS", 3)  # many chunks through the thread
     p = awkward_processed()
     handed: list[int] = []
-    flush = export._Stream.flush
-    monkeypatch.setattr(export._Stream, "flush", lambda self: handed.append(1) or flush(self))
+    from pipeline import zip_deflate
+
+    flush = zip_deflate.DeflatedStream.flush
+    monkeypatch.setattr(zip_deflate.DeflatedStream, "flush", lambda self: handed.append(1) or flush(self))
     assert export_workbook(p, ExportParams()) == reference_workbook(p, ExportParams())
     assert len(handed) == len(export.sheets(p))  # every sheet's entry took the stream made on the thread
+
+
+@pytest.mark.parametrize("chunk", [3, 20_000])
+def test_nullable_whole_numbers_and_text_read_from_csv_same_as_openpyxl(chunk, monkeypatch):
+    """Columns as `read_table` types them (nullable Int64 with empty cells, pandas' text dtype with empty
+    cells) go through the column-wise writer: the same bytes as openpyxl cell by cell."""
+    monkeypatch.setattr(export, "_CHUNK_ROWS", chunk)
+    p = awkward_processed()
+    statements = p.statements.copy()
+    n = len(statements)
+    statements["page"] = pd.array([None if i % 3 == 0 else -i * 1000 for i in range(n)], dtype="Int64")
+    statements["seq"] = statements["seq"].astype("Int64")
+    statements["speaker_label"] = pd.array([None if i % 4 == 0 else AWKWARD_TEXT[i % len(AWKWARD_TEXT)]
+                                            for i in range(n)], dtype="str")
+    assert isinstance(statements["speaker_label"].dtype, pd.StringDtype)
+    p = dataclasses.replace(p, statements=statements)
+    for params in PARAMS:
+        assert export_workbook(p, params) == reference_workbook(p, params)

@@ -36,6 +36,7 @@ from pipeline.qda.ids import SEP, guid, key_guid, selection_guid, source_guid, s
 from pipeline.qda.offsets import source_text, statement_span
 from pipeline.result_cache import ResultCache, source_fingerprint
 from pipeline.segment.lines import SourceLine
+from pipeline.zip_deflate import BackgroundDeflate, Both
 
 log = logging.getLogger(__name__)
 
@@ -230,37 +231,40 @@ def write_project(
     serialiser = _Serialiser()
     qde, sources_dir = workdir / "project.qde", workdir / "sources"
     sources_dir.mkdir()
-    with open(qde, "wb") as fh:
-        fh.write(pieces[0])
-        if has_cases:
-            for body in _case_batches(serialiser, speakers, sessions, statements, selections):
-                fh.write(body)
-            fh.write(pieces[1])
-        if has_sources:
-            themes_of = _themes_by_statement(statement_themes)
-            reused = 0
-            for report in reports:
-                order = seq.order(by_report.get(report.report_id, _NO_ROWS))
-                if source_cache is None:
-                    fh.write(_source(serialiser, report, column, order, selections, themes_of, user, analyst,
-                                     sources_dir))
-                    continue
-                report = Report(report.report_id, report.name, tuple(report.lines))  # read once
-                key = source_key(report, column, order, selections, themes_of, user, analyst)
-                kept = source_cache.get(key)
-                if kept is None:
-                    body = _source(serialiser, report, column, order, selections, themes_of, user, analyst,
-                                   sources_dir)
-                    source_cache.put(key, (body, (sources_dir / f"{source_guid(report.report_id)}.txt").read_bytes()))
-                else:
-                    body, text = kept
-                    (sources_dir / f"{source_guid(report.report_id)}.txt").write_bytes(text)
-                    reused += 1
-                fh.write(body)
-            if source_cache is not None:
-                log.info("QDA sources: %d read back, %d built", reused, len(reports) - reused)
-            fh.write(pieces[-1])
-    _write_archive(out, qde, sources_dir)
+    # project.qde is deflated on a second thread as it is written (`pipeline.zip_deflate`)
+    with BackgroundDeflate() as deflate:
+        with open(qde, "wb") as raw:
+            fh = Both(raw, deflate)
+            fh.write(pieces[0])
+            if has_cases:
+                for body in _case_batches(serialiser, speakers, sessions, statements, selections):
+                    fh.write(body)
+                fh.write(pieces[1])
+            if has_sources:
+                themes_of = _themes_by_statement(statement_themes)
+                reused = 0
+                for report in reports:
+                    order = seq.order(by_report.get(report.report_id, _NO_ROWS))
+                    if source_cache is None:
+                        fh.write(_source(serialiser, report, column, order, selections, themes_of, user, analyst,
+                                         sources_dir))
+                        continue
+                    report = Report(report.report_id, report.name, tuple(report.lines))  # read once
+                    key = source_key(report, column, order, selections, themes_of, user, analyst)
+                    kept = source_cache.get(key)
+                    if kept is None:
+                        body = _source(serialiser, report, column, order, selections, themes_of, user, analyst,
+                                       sources_dir)
+                        source_cache.put(key, (body, (sources_dir / f"{source_guid(report.report_id)}.txt").read_bytes()))
+                    else:
+                        body, text = kept
+                        (sources_dir / f"{source_guid(report.report_id)}.txt").write_bytes(text)
+                        reused += 1
+                    fh.write(body)
+                if source_cache is not None:
+                    log.info("QDA sources: %d read back, %d built", reused, len(reports) - reused)
+                fh.write(pieces[-1])
+        _write_archive(out, qde, sources_dir, deflate)
     return len(reports)
 
 
@@ -327,8 +331,9 @@ def _source(serialiser: _Serialiser, report: Report, column: dict[str, list], or
 _speaker_code, _theme_code, _source_code = functools.cache(speaker_guid), functools.cache(theme_guid), functools.cache(source_guid)
 
 
-def _write_archive(out: BinaryIO, qde: Path, sources_dir: Path) -> None:
-    """project.qde then sources/ by name, fixed timestamps and order (byte-identical reruns), streamed from disk."""
+def _write_archive(out: BinaryIO, qde: Path, sources_dir: Path, qde_deflated: BackgroundDeflate | None = None) -> None:
+    """project.qde then sources/ by name, fixed timestamps and order (byte-identical reruns), streamed from disk;
+    `qde_deflated`: project.qde's deflate stream, made as it was written."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, path in [("project.qde", qde)] + [(f"sources/{p.name}", p) for p in sorted(sources_dir.iterdir())]:
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
@@ -337,6 +342,8 @@ def _write_archive(out: BinaryIO, qde: Path, sources_dir: Path) -> None:
             size = path.stat().st_size
             info.file_size = size  # as ZipFile.writestr sets it: the same headers (and zip64 choice) as writing it whole
             with open(path, "rb") as src, zf.open(info, "w", force_zip64=size * 1.05 > zipfile.ZIP64_LIMIT) as dest:
+                if path == qde and qde_deflated is not None:
+                    qde_deflated.replace_compressor(dest)
                 shutil.copyfileobj(src, dest, 1 << 20)
 
 
