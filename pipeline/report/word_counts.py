@@ -126,13 +126,12 @@ def kept_statement_counts(vectorizer: Any, clean: Callable[[list[str]], list[str
     if cache is None:
         return statement_counts(vectorizer, clean, texts)
     fitted = vectorizer_key(vectorizer)
-    order = np.argsort(np.asarray(report_of, dtype=object), kind="stable")
+    rows_of: dict[str, list[int]] = {}
+    for i, report in enumerate(report_of):
+        rows_of.setdefault(report, []).append(i)
     parts: list[StatementCounts] = []
-    bounds = np.flatnonzero(np.r_[True, np.asarray(report_of, dtype=object)[order][1:]
-                                  != np.asarray(report_of, dtype=object)[order][:-1]]) if len(order) else []
-    for start, stop in zip(bounds, [*bounds[1:], len(order)]):
-        rows = order[start:stop]
-        own = [texts[i] for i in rows]
+    for report in sorted(rows_of):
+        own = [texts[i] for i in rows_of[report]]
         key = "counts-" + hashlib.sha256(json.dumps([fitted, own], ensure_ascii=False).encode("utf-8")).hexdigest()
         part = cache.get(key)
         if part is None:
@@ -141,6 +140,7 @@ def kept_statement_counts(vectorizer: Any, clean: Callable[[list[str]], list[str
         parts.append(part)
     if not parts:
         return statement_counts(vectorizer, clean, [])
+    order = [i for report in sorted(rows_of) for i in rows_of[report]]
     back = np.empty(len(order), dtype=np.int64)
     back[order] = np.arange(len(order))  # a statement's row among the reports' rows, end to end
     stacked = sp.vstack([p.matrix for p in parts], format="csr")

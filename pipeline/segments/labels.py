@@ -40,7 +40,7 @@ def term_counts(tokens: Sequence[str], ngram_max: int, stop: Iterable[str]) -> t
 
     The counts scikit-learn's `CountVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=(1, ngram_max),
     stop_words=stop, lowercase=True).fit_transform` gives (stop words dropped before the n-grams are
-    formed); the terms are ordered by length, then alphabetically, instead of alphabetically.
+    formed); the terms are ordered by their number of words, then by their words, instead of alphabetically.
     Counted with numpy over the whole corpus at once, not with a Python dictionary update per
     n-gram.
     """
