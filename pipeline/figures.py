@@ -277,14 +277,14 @@ def _words_per_class(model: Any, docs: list[str], classes: list[str], counts: wo
     part-of-speech), which would re-run for every class (slow) and differ from
     the model the report stage reloads; the chart only needs the words. BERTopic
     groups classes through a set, so the rows are sorted for identical output.
-    With `counts` (each doc's, `pipeline.report.word_counts`), BERTopic is handed
-    the docs' row numbers as text and its c-TF-IDF step sums their counts.
+    With `counts` (each doc's, `pipeline.report.word_counts`; given only where they
+    apply to the model's vectorizer), BERTopic is handed the docs' row numbers as
+    text and its c-TF-IDF step sums their counts.
     """
     saved = getattr(model, "representation_model", None)
     model.representation_model = None
     streamed = _sliced_counts_apply(model)
-    summed = streamed and counts is not None and word_counts.applies(model.vectorizer_model)
-    if summed:  # each joined document is its docs' row numbers: their counts are summed
+    if counts is not None:  # each joined document is its docs' row numbers: their counts are summed
         docs = [str(i) for i in range(len(docs))]
         model._c_tf_idf = lambda documents_per_topic, fit=True, partial_fit=False: _summed_c_tf_idf(
             model, documents_per_topic, counts, fit=fit, partial_fit=partial_fit)
@@ -295,7 +295,7 @@ def _words_per_class(model: Any, docs: list[str], classes: list[str], counts: wo
         table = model.topics_per_class(docs, classes=classes)
     finally:
         model.representation_model = saved
-        if streamed:
+        if counts is not None or streamed:
             del model._c_tf_idf
     return table.sort_values(["Topic", "Class"], kind="mergesort").reset_index(drop=True)
 

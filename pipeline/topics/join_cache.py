@@ -77,7 +77,8 @@ def cached_scorer(cache: ResultCache | None, codebook: Any, encode: Any, params:
     texts' vectors. The params are the namespace's."""
     import sklearn
 
-    from pipeline.topics.themes import ThemeScorer, codebook_training_set, fit_theme_scorer
+    from pipeline.topics.core import theme_scorer
+    from pipeline.topics.themes import ThemeScorer, codebook_training_set
 
     texts, labels = codebook_training_set(codebook)
     vectors = None if encoding else np.ascontiguousarray(encode(texts))
@@ -89,8 +90,7 @@ def cached_scorer(cache: ResultCache | None, codebook: Any, encode: Any, params:
     scorer = cache.get(key) if cache is not None else None
     if isinstance(scorer, ThemeScorer):
         return scorer
-    scorer = fit_theme_scorer(codebook, encode(texts) if vectors is None else vectors, labels, params.themes,
-                              params.seed)
+    scorer = theme_scorer(codebook, encode if vectors is None else (lambda _: vectors), params)
     if cache is not None:
         cache.put(key, scorer)
     return scorer

@@ -166,8 +166,9 @@ def _place_new(out: pd.DataFrame, X: np.ndarray, known: np.ndarray, new: np.ndar
                 cache.put(key, placed)  # type: ignore[union-attr]
             topics[positions], scores[positions] = placed.topics, placed.scores
     if cache is not None:
+        placed_now = sum(len(p) for p, _ in missing)
         log.info("kept topic fit: %d new statement(s) placed now, %d read from the join cache",
-                 sum(len(p) for p, _ in missing), len(new) - sum(len(p) for p, _ in missing))
+                 placed_now, len(new) - placed_now)
     return topics, scores
 
 
