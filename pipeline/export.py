@@ -28,6 +28,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -42,9 +43,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from pipeline import sheet_rows
 from pipeline.cli_support import one_line_errors
 from pipeline.errors import InputError
 from pipeline.explore import Processed, readable, segment_of, speaker_or_unattributed
+from pipeline.result_cache import ResultCache
 from pipeline.tableio import FORMULA_STARTS, guard_column, neutralise_cell
 from pipeline.zip_deflate import SPOOL_BYTES, BackgroundDeflate, Both
 
@@ -386,22 +389,62 @@ def _column_xml(values: list[object], letter: str, first_row: int, wrap_style: i
     return out
 
 
-def _write_rows(body: _Body, title: str, out: BinaryIO) -> None:
-    """The sheet's rows after the header, as openpyxl's writer lays out `<row>` elements, in chunks."""
+def _write_rows(body: _Body, title: str, out: BinaryIO, kept: KeptRows | None = None) -> None:
+    """The sheet's rows after the header, as openpyxl's writer lays out `<row>` elements, in chunks.
+
+    With `kept`, on a sheet whose rows are grouped by report (`sheet_rows.kept_runs_column`), each
+    report's rows within a chunk are read back when their key is kept, else written and kept.
+    """
     df = body.df
+    run_column = sheet_rows.kept_runs_column(df) if kept is not None else None
+    styles = [*body.wrap_style, *body.number_style]
     for start in range(0, len(df), _CHUNK_ROWS):
         stop = min(start + _CHUNK_ROWS, len(df))
-        columns = [_column_xml(_column_values(df, i, start, stop), letter, start + 2, body.wrap_style[i],
-                               body.number_style[i], title)
-                   for i, letter in enumerate(body.letters)]
-        rows = [f'<row r="{row}">{"".join(cells)}</row>' for row, cells in enumerate(zip(*columns), start=start + 2)]
-        chunk = "".join(rows)
-        bad = _ILLEGAL_XML.search(chunk)
-        if bad:
-            at = chunk.rfind('<c r="', 0, bad.start()) + len('<c r="')
-            raise InputError(f"sheet {title!r}", f"cell {chunk[at:chunk.index(chr(34), at)]} holds the control "
-                             f"character {bad.group()!r}, which a spreadsheet cannot store")
-        out.write(chunk.encode("ascii", "xmlcharrefreplace"))
+        values = [_column_values(df, i, start, stop) for i in range(len(body.letters))]
+        if run_column is None:
+            out.write(_rows_xml(body, title, values, start + 2))
+            continue
+        for a, b in sheet_rows.runs(values[run_column]):
+            part = [v[a:b] for v in values]
+            key = sheet_rows.run_key(title, start + a + 2, body.letters, styles, part)
+            out.write(kept.xml(key, lambda: _rows_xml(body, title, part, start + a + 2)))
+
+
+def _rows_xml(body: _Body, title: str, values: list[list[object]], first_row: int) -> bytes:
+    """Rows from `first_row` (each column's cell values) as sheet XML bytes."""
+    columns = [_column_xml(column, letter, first_row, body.wrap_style[i], body.number_style[i], title)
+               for i, (letter, column) in enumerate(zip(body.letters, values))]
+    chunk = "".join(f'<row r="{row}">{"".join(cells)}</row>' for row, cells in enumerate(zip(*columns), start=first_row))
+    bad = _ILLEGAL_XML.search(chunk)
+    if bad:
+        at = chunk.rfind('<c r="', 0, bad.start()) + len('<c r="')
+        raise InputError(f"sheet {title!r}", f"cell {chunk[at:chunk.index(chr(34), at)]} holds the control "
+                         f"character {bad.group()!r}, which a spreadsheet cannot store")
+    return chunk.encode("ascii", "xmlcharrefreplace")
+
+
+class KeptRows:
+    """The runs of rows one export reads back or writes (`sheet_rows`), and the keys it used."""
+
+    def __init__(self, cache: ResultCache) -> None:
+        self.cache, self.used, self.reused = cache, set(), 0
+
+    def xml(self, key: str, make: Callable[[], bytes]) -> bytes:
+        """The run's XML kept under `key`, else `make()`'s, kept."""
+        self.used.add(key)
+        xml = self.cache.get(key)
+        if xml is None:
+            xml = make()
+            self.cache.put(key, xml)
+        else:
+            self.reused += 1
+        return xml
+
+    def close(self) -> None:
+        """Remove the runs this export did not use (rows since moved or changed)."""
+        removed = self.cache.retain(self.used)
+        log.info("workbook rows: %d runs read back, %d written, %d no longer used removed",
+                 self.reused, len(self.used) - self.reused, removed)
 
 
 def build_workbook(p: Processed, params: ExportParams) -> tuple[Workbook, dict[str, _Body]]:
@@ -415,20 +458,21 @@ def build_workbook(p: Processed, params: ExportParams) -> tuple[Workbook, dict[s
     return wb, bodies
 
 
-def _sheet_xml(xml: bytes, body: _Body, title: str, out: BinaryIO) -> None:
+def _sheet_xml(xml: bytes, body: _Body, title: str, out: BinaryIO, kept: KeptRows | None = None) -> None:
     """The sheet's XML as openpyxl wrote it (header row only) with the rows put in after the header."""
     if len(body.df) and body.letters:
         xml = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{body.letters[-1]}{len(body.df) + 1}"/>'
                      .encode(), xml, count=1)
     head, tail = xml.split(b"</sheetData>", 1)
     out.write(head)
-    _write_rows(body, title, out)
+    _write_rows(body, title, out, kept)
     out.write(b"</sheetData>")
     out.write(tail)
 
 
-def write_workbook(wb: Workbook, bodies: dict[str, _Body], out: BinaryIO) -> None:
-    """The .xlsx file with fixed timestamps, so reruns give identical files, written to `out`."""
+def write_workbook(wb: Workbook, bodies: dict[str, _Body], out: BinaryIO, kept: KeptRows | None = None) -> None:
+    """The .xlsx file with fixed timestamps, so reruns give identical files, written to `out` (`kept`: rows
+    kept between runs, `sheet_rows`)."""
     raw = io.BytesIO()
     # stored, not deflated: every entry is compressed once, below, where the timestamps are fixed
     ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True)).save()
@@ -451,7 +495,7 @@ def write_workbook(wb: Workbook, bodies: dict[str, _Body], out: BinaryIO) -> Non
             # whose size, known before the entry is written, gives the same entry `writestr` would;
             # it is deflated on another thread as it is made (`pipeline.zip_deflate`)
             with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as sheet, BackgroundDeflate() as deflate:
-                _sheet_xml(data, bodies[title], title, Both(sheet, deflate))
+                _sheet_xml(data, bodies[title], title, Both(sheet, deflate), kept)
                 entry.file_size = sheet.tell()
                 sheet.seek(0)
                 with dst.open(entry, "w") as dest:
@@ -459,9 +503,16 @@ def write_workbook(wb: Workbook, bodies: dict[str, _Body], out: BinaryIO) -> Non
                     shutil.copyfileobj(sheet, dest, 1 << 20)
 
 
-def write_export(p: Processed, params: ExportParams, out: BinaryIO) -> None:
-    """The core of the stage: processed tables in, the .xlsx file written to `out` (a seekable binary file)."""
-    write_workbook(*build_workbook(p, params), out)
+def write_export(p: Processed, params: ExportParams, out: BinaryIO, rows_cache: ResultCache | None = None) -> None:
+    """The core of the stage: processed tables in, the .xlsx file written to `out` (a seekable binary file).
+
+    With `rows_cache` (`sheet_rows.rows_cache_for`), each report's rows of the per-statement sheets are
+    read back when unchanged; the file is the same bytes.
+    """
+    kept = KeptRows(rows_cache) if rows_cache is not None else None
+    write_workbook(*build_workbook(p, params), out, kept)
+    if kept is not None:
+        kept.close()
 
 
 def export_workbook(p: Processed, params: ExportParams) -> bytes:
@@ -493,6 +544,8 @@ def command(
     codebook: Path = typer.Option(..., "--codebook", help="codebook YAML (theme names for headers)"),
     params: Path = typer.Option(..., "--params", help="params.yaml (section `export`)"),
     out: Path = typer.Option(..., "--out", help="out: the .xlsx workbook"),
+    rows_cache: Path | None = typer.Option(None, "--rows-cache",
+                                           help="folder where each report's sheet rows are kept between runs"),
 ) -> None:
     """Spreadsheet workbook: a sheet per table, readable headers, formula-safe cells."""
     from pipeline.explore import load_tables, theme_names_from
@@ -511,6 +564,6 @@ def command(
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     with partial.open("wb") as f:
-        write_export(p, export_params, f)
+        write_export(p, export_params, f, sheet_rows.rows_cache_for(rows_cache) if rows_cache else None)
     partial.replace(out)
     log.info("export: %d sheets -> %s", len(sheets(p)), out)

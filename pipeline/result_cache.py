@@ -100,6 +100,16 @@ class ResultCache:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         atomic_write(self.dir / f"{key}.pkl", lambda fh: fh.write(zlib.compress(data, 1) if self.compress else data))
 
+    def retain(self, keys: set[str]) -> int:
+        """Remove this namespace's results whose key is not in `keys` (for a cache only one stage reads,
+        after a run that asked for every key it needs); how many were removed."""
+        if not self.dir.is_dir():
+            return 0
+        stale = [f for f in self.dir.glob("*.pkl") if f.stem not in keys]
+        for f in stale:
+            f.unlink(missing_ok=True)
+        return len(stale)
+
     def _prune(self) -> None:
         self._pruned = True
         if not self.root.is_dir():

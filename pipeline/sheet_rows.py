@@ -1,0 +1,86 @@
+"""A workbook sheet's rows kept between runs: each report's rows as sheet XML, read back when unchanged.
+
+The Statements sheet holds a row per statement; writing its cells as XML was
+most of the export stage's time on a rerun that added one report to a large
+corpus. The rows of a sheet grouped by report (each report's rows together, as
+in Statements) are cut into runs of one report each (and at the stage's chunk
+bounds); a run's key hashes everything its XML
+is made from: the sheet, the row it starts at, the column letters and cell
+styles, and every cell value as the sheet takes it. A run whose key is kept is
+read back, the others are written and kept. So the workbook is the same bytes
+with the cache, without it or with an empty one.
+
+A cell reference holds its row number: a report added after the others (in the
+sheet's order) leaves every earlier run where it was, and only its own rows are
+written; a report that sorts before others moves the rows after it, which are
+written again (and the runs no longer used are removed at the end of the run).
+
+Layout: `pipeline.result_cache` (`<root>/<namespace>/<key>.pkl`, zlib level 1),
+the namespace hashing the export code and openpyxl's version. Deleting the
+folder is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.result_cache import ResultCache, source_fingerprint
+
+# sheets shorter than this are written whole (they take milliseconds; a file per report is not worth it)
+KEPT_FROM_ROWS = 20_000
+RUN_COLUMN = "report_id"  # a run is a stretch of rows of one report
+
+
+def rows_cache_for(root: str | Path) -> ResultCache:
+    """Where the export stage keeps its sheets' rows: a namespace per export code and openpyxl version."""
+    import openpyxl
+
+    import pipeline.export
+
+    code = source_fingerprint([pipeline.export, sys.modules[__name__]])
+    return ResultCache(root, code, {"openpyxl": openpyxl.__version__}, what="workbook rows cache", compress=True)
+
+
+def kept_runs_column(df: pd.DataFrame) -> int | None:
+    """The position of the column whose runs are kept, when `df` has `KEPT_FROM_ROWS` rows or more grouped by
+    report (each report's rows together: a report added after the others leaves the earlier rows in place);
+    else None (the sheet is written whole: e.g. the quote bank, ordered by theme first)."""
+    if len(df) < KEPT_FROM_ROWS or RUN_COLUMN not in df.columns:
+        return None
+    column = df[RUN_COLUMN]
+    starts = int((column != column.shift()).sum())
+    return df.columns.get_loc(RUN_COLUMN) if starts == column.nunique(dropna=False) else None
+
+
+def runs(values: Sequence[object]) -> list[tuple[int, int]]:
+    """The stretches [start, stop) of equal consecutive `values`, in order (none for no values)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(values)):
+        if values[i] != values[start]:
+            out.append((start, i))
+            start = i
+    if len(values):
+        out.append((start, len(values)))
+    return out
+
+
+def run_key(title: str, first_row: int, letters: Sequence[str], styles: Sequence[int],
+            columns: Sequence[Sequence[object]]) -> str:
+    """sha256 of what one run's XML is made from: the sheet, its first row, letters, styles and cell values.
+
+    The values are pickled without pickle's memo, so equal values give equal bytes whether or not two
+    cells share one Python object (str, int, float, bool and None each pickle to a distinct code).
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: the bytes depend on the values only
+    pickler.dump((title, first_row, list(letters), list(styles), [list(c) for c in columns]))
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
