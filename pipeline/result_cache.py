@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import logging
 import pickle
@@ -63,6 +64,17 @@ def params_settings(params: Any, ignore: tuple[str, ...] = ("workers",)) -> dict
     """A stage's params (a dataclass) as plain JSON values, without those that change no result."""
     values = {k: v for k, v in dataclasses.asdict(params).items() if k not in ignore}
     return json.loads(json.dumps(values, default=str))
+
+
+def value_key(value: Any) -> str:
+    """sha256 of `value` (plain lists, tuples, dicts, str, numbers, None) pickled without pickle's memo:
+    the bytes follow the values, not which Python objects hold them (two equal strings, one shared
+    object or two, give the same key; str, int, float, bool and None each pickle to their own code)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo
+    pickler.dump(value)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 def input_key(name: str, data: bytes) -> str:

@@ -22,16 +22,13 @@ folder is always safe.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import pickle
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.result_cache import ResultCache, source_fingerprint
+from pipeline.result_cache import ResultCache, source_fingerprint, value_key
 
 # sheets shorter than this are written whole (they take milliseconds; a file per report is not worth it)
 KEPT_FROM_ROWS = 20_000
@@ -74,13 +71,6 @@ def runs(values: Sequence[object]) -> list[tuple[int, int]]:
 
 def run_key(title: str, first_row: int, letters: Sequence[str], styles: Sequence[int],
             columns: Sequence[Sequence[object]]) -> str:
-    """sha256 of what one run's XML is made from: the sheet, its first row, letters, styles and cell values.
-
-    The values are pickled without pickle's memo, so equal values give equal bytes whether or not two
-    cells share one Python object (str, int, float, bool and None each pickle to a distinct code).
-    """
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True  # no memo: the bytes depend on the values only
-    pickler.dump((title, first_row, list(letters), list(styles), [list(c) for c in columns]))
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
+    """sha256 of what one run's XML is made from: the sheet, its first row, letters, styles and cell values
+    (`result_cache.value_key`: the values, whichever Python objects hold them)."""
+    return value_key((title, first_row, list(letters), list(styles), [list(c) for c in columns]))

@@ -253,3 +253,19 @@ def test_the_source_cache_gives_the_same_project_and_rebuilds_a_changed_report(
     assert cold.read_bytes() == qdpx.read_bytes() and warm.read_bytes() == qdpx.read_bytes()
     _run(export_args(corpus, plain))
     assert changed.read_bytes() == plain.read_bytes() != qdpx.read_bytes()
+
+
+def test_the_source_cache_rebuilds_a_report_whose_file_changed(
+        corpus: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A kept source is keyed by its file's bytes (its lines are not read to look it up): a file edited
+    outside its statements' lines (a line appended) gives a new source text, built again."""
+    cache = ["--cache", str(tmp_path / "cache")]
+    warm, edited, plain = (tmp_path / n / "project.qdpx" for n in ("warm", "edited", "plain"))
+    _run(export_args(corpus, warm) + cache)
+    report = next(corpus["raw"].glob("*.txt"))
+    report.write_text(report.read_text(encoding="utf-8") + "A closing line no statement holds.\n", encoding="utf-8")
+    with caplog.at_level("INFO", logger="pipeline.qda.project"):
+        _run(export_args(corpus, edited) + cache)
+    assert "QDA sources: 0 read back, 1 built" in caplog.text
+    _run(export_args(corpus, plain))
+    assert edited.read_bytes() == plain.read_bytes() != warm.read_bytes()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.result_cache import ResultCache, input_key, source_fingerprint
+from pipeline.result_cache import ResultCache, input_key, source_fingerprint, value_key
 
 
 def _package(root: Path, files: dict[str, str]) -> types.ModuleType:
@@ -36,6 +36,23 @@ def test_the_fingerprint_follows_code_and_templates_not_bytecode_or_place(tmp_pa
 def test_keys_name_the_input_by_name_and_bytes() -> None:
     assert input_key("a.txt", b"x") == input_key("a.txt", b"x")
     assert len({input_key("a.txt", b"x"), input_key("b.txt", b"x"), input_key("a.txt", b"y")}) == 3
+
+
+def test_value_keys_follow_values_not_objects() -> None:
+    shared = "a statement"
+    assert value_key([shared, shared]) == value_key(["a statement", "".join(["a ", "statement"])])
+    assert len({value_key([None]), value_key(["None"]), value_key([""]), value_key([1]), value_key([1.0]),
+                value_key([True]), value_key(["1"])}) == 7
+    assert value_key(["a", ["b"]]) != value_key([["a"], "b"])
+
+
+def test_retain_removes_what_was_not_used(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path, "code", {}, what="test cache")
+    assert cache.retain(set()) == 0  # nothing stored yet
+    for key in ("a", "b", "c"):
+        cache.put(key, key)
+    assert cache.retain({"a", "c"}) == 1
+    assert sorted(f.stem for f in cache.dir.glob("*.pkl")) == ["a", "c"] and cache.get("a") == "a"
 
 
 @pytest.mark.parametrize("compress", [False, True])

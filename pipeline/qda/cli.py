@@ -50,6 +50,14 @@ class _LazyReport:
 
         return tuple(read_report(self._path))
 
+    @property
+    def content_key(self) -> str:
+        """What the lines are read from: the file's name and bytes, hashed (no need to read the lines
+        of a report whose source is kept)."""
+        from pipeline.result_cache import input_key
+
+        return "file:" + input_key(self.name, self._path.read_bytes())
+
 
 def _reports(raw: Path, report_ids: set[str]):  # type: ignore[no-untyped-def]
     """Each report of the statements table; its lines are read when used (one report in memory at a time)."""

@@ -16,7 +16,6 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import json
 import logging
 import shutil
 import tempfile
@@ -34,7 +33,7 @@ from pipeline.codebook import OTHER, Codebook
 from pipeline.qda import NS_PROJECT
 from pipeline.qda.ids import SEP, guid, key_guid, selection_guid, source_guid, speaker_guid, theme_guid
 from pipeline.qda.offsets import source_text, statement_span
-from pipeline.result_cache import ResultCache, source_fingerprint
+from pipeline.result_cache import ResultCache, source_fingerprint, value_key
 from pipeline.segment.lines import SourceLine
 from pipeline.zip_deflate import BackgroundDeflate, Both
 
@@ -249,10 +248,14 @@ def write_project(
                         fh.write(_source(serialiser, report, column, order, selections, themes_of, user, analyst,
                                          sources_dir))
                         continue
-                    report = Report(report.report_id, report.name, tuple(report.lines))  # read once
-                    key = source_key(report, column, order, selections, themes_of, user, analyst)
+                    content = getattr(report, "content_key", None)  # a report read from a file: its bytes
+                    if content is None:
+                        report = Report(report.report_id, report.name, tuple(report.lines))  # read once
+                        content = lines_key(report.lines)
+                    key = source_key(report, content, column, order, selections, themes_of, user, analyst)
                     kept = source_cache.get(key)
                     if kept is None:
+                        report = Report(report.report_id, report.name, tuple(report.lines))
                         body = _source(serialiser, report, column, order, selections, themes_of, user, analyst,
                                        sources_dir)
                         source_cache.put(key, (body, (sources_dir / f"{source_guid(report.report_id)}.txt").read_bytes()))
@@ -268,26 +271,32 @@ def write_project(
     return len(reports)
 
 
-def source_key(report: Report, column: dict[str, list], order: list[int], selections: dict[str, str],
+def source_key(report: Report, content: str, column: dict[str, list], order: list[int], selections: dict[str, str],
                themes_of: dict[str, tuple[str, str]], user: str, analyst: str) -> str:
-    """Everything `_source` reads for one report (its lines, its statements' columns in order, their
-    selections and themes, the coders), hashed."""
+    """Everything `_source` reads for one report (its lines, given by `content`: `lines_key` or the
+    reader's key of its file, its statements' columns in order, their selections and themes, the
+    coders), hashed (`result_cache.value_key`)."""
     ids = [str(column["statement_id"][i]) for i in order]
     rows = [[str(column[c][i]) for c in _SOURCE_COLUMNS] for i in order]
-    blob = json.dumps([report.report_id, report.name, user, analyst, rows, [selections[s] for s in ids],
-                       [themes_of.get(s) for s in ids]], ensure_ascii=False)
-    digest = hashlib.sha256(blob.encode("utf-8"))
-    digest.update(repr(report.lines).encode("utf-8"))
-    return digest.hexdigest()
+    return value_key([report.report_id, report.name, content, user, analyst, rows, [selections[s] for s in ids],
+                      [themes_of.get(s) for s in ids]])
+
+
+def lines_key(lines: Sequence[SourceLine]) -> str:
+    """sha256 of a report's lines as held in memory (a report not read from a file)."""
+    return "lines:" + hashlib.sha256(repr(tuple(lines)).encode("utf-8")).hexdigest()
 
 
 def source_cache_for(root: str | Path) -> ResultCache:
     """Where each report's source element and text are kept: a namespace per export code and lxml."""
     import pipeline.corrections
+    import pipeline.errors
     import pipeline.qda
-    from pipeline.segment import lines
+    import pipeline.segment
 
-    code = source_fingerprint([pipeline.qda, pipeline.corrections, lines])
+    # the segment package holds the readers: a report's content key is its file's bytes, and what
+    # lines they give is the readers' code
+    code = source_fingerprint([pipeline.qda, pipeline.corrections, pipeline.segment, pipeline.errors])
     return ResultCache(root, code, {"lxml": ".".join(map(str, etree.LXML_VERSION))}, what="QDA source cache",
                        compress=True)
 
