@@ -6,9 +6,9 @@ when first touched (Firecracker, as this project's machine), a huge page is new
 memory the guest has never used, and filling it waits for the host; ordinary
 pages come back from what the process and the kernel freed moments before.
 Measured on this machine at 100,000 statements (README, Scale): reading the
-vector cache 1.6 → 0.45 s, copying it into the corpus's matrix 1.2 → 0.4 s,
-and a rerun that adds one report 13 s faster over its stages, with the same
-outputs.
+vector cache 1.0-1.6 → 0.4-0.5 s, copying it into the corpus's matrix 1.1-1.4 →
+0.4 s; a rerun of every stage that adds nothing, 106.0-110.3 s against
+108.7-116.1 s with huge pages (two runs each, alternated), the same outputs.
 
 The switch is numpy's own (`NUMPY_MADVISE_HUGEPAGE`, read when numpy is
 imported), so the package sets it when it is imported itself, before numpy, as

@@ -4,11 +4,11 @@ The Statements sheet holds a row per statement; writing its cells as XML was
 most of the export stage's time on a rerun that added one report to a large
 corpus. The rows of a sheet grouped by report (each report's rows together, as
 in Statements) are cut into runs of one report each (and at the stage's chunk
-bounds); a run's key hashes everything its XML
-is made from: the sheet, the row it starts at, the column letters and cell
-styles, and every cell value as the sheet takes it. A run whose key is kept is
-read back, the others are written and kept. So the workbook is the same bytes
-with the cache, without it or with an empty one.
+bounds); a run's key hashes everything its XML is made from: the sheet, the row
+it starts at, the column letters and cell styles, and every cell value as the
+sheet takes it. A run whose key is kept is read back, the others are written
+and kept. So the workbook is the same bytes with the cache, without it or with
+an empty one.
 
 A cell reference holds its row number: a report added after the others (in the
 sheet's order) leaves every earlier run where it was, and only its own rows are
