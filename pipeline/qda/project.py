@@ -255,7 +255,8 @@ def write_project(
                     key = source_key(report, content, column, order, selections, themes_of, user, analyst)
                     kept = source_cache.get(key)
                     if kept is None:
-                        report = Report(report.report_id, report.name, tuple(report.lines))
+                        if not isinstance(report, Report):  # read from its file only now
+                            report = Report(report.report_id, report.name, tuple(report.lines))
                         body = _source(serialiser, report, column, order, selections, themes_of, user, analyst,
                                        sources_dir)
                         source_cache.put(key, (body, (sources_dir / f"{source_guid(report.report_id)}.txt").read_bytes()))

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from pipeline.result_cache import value_key
+
 # the placeholder BERTopic counts for a document that cleans to nothing
 EMPTY_DOCUMENT = "emptydoc"
 
@@ -132,7 +134,7 @@ def kept_statement_counts(vectorizer: Any, clean: Callable[[list[str]], list[str
     parts: list[StatementCounts] = []
     for report in sorted(rows_of):
         own = [texts[i] for i in rows_of[report]]
-        key = "counts-" + hashlib.sha256(json.dumps([fitted, own], ensure_ascii=False).encode("utf-8")).hexdigest()
+        key = "counts-" + value_key([fitted, own])
         part = cache.get(key)
         if part is None:
             part = statement_counts(vectorizer, clean, own)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ import pandas as pd
 
 from pipeline.errors import ContractError
 from pipeline.forkpool import fork_map
-from pipeline.result_cache import ResultCache
+from pipeline.result_cache import ResultCache, value_key
 from pipeline.segments.labels import document_tokens, name_words, segment_labels
 from pipeline.segments.params import SegmentsParams
 from pipeline.segments.sequence import segment_sequence
@@ -169,7 +168,7 @@ def kept_tokens(documents: Sequence[str], report_of: Sequence[str], cache: Resul
     tokens: list[str] = []
     for _, group in itertools.groupby(range(len(documents)), key=report_of.__getitem__):
         texts = [documents[i] for i in group]
-        key = "tokens-" + hashlib.sha256(json.dumps(texts, ensure_ascii=False).encode("utf-8")).hexdigest()
+        key = "tokens-" + value_key(texts)
         found = cache.get(key)
         if found is None or len(found) != len(texts):
             found = [document_tokens(d) for d in texts]
@@ -181,7 +180,7 @@ def kept_tokens(documents: Sequence[str], report_of: Sequence[str], cache: Resul
 def report_key(vectors: np.ndarray, texts: Sequence[str], speakers: Sequence[object]) -> str:
     """What a report's cut depends on (its statements' vectors, texts and speakers, in turn order), hashed."""
     digest = hashlib.sha256(np.ascontiguousarray(vectors).tobytes())
-    digest.update(json.dumps([list(texts), [str(s) for s in speakers]], ensure_ascii=False).encode("utf-8"))
+    digest.update(value_key([list(texts), [str(s) for s in speakers]]).encode("ascii"))
     return digest.hexdigest()
 
 
