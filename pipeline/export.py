@@ -12,23 +12,23 @@ where there is none.
 openpyxl lays out the workbook (sheets, header rows, styles, widths, panes,
 filters); the rows below each header are written as sheet XML by this module,
 in chunks of rows, the way openpyxl's writer lays them out (inline strings,
-the same escaping and number text): the bytes are those openpyxl gives from one
-cell object per table cell (tests/test_export_equivalence.py), in a fifth of the
-time and without a cell object per cell in memory (a Statements sheet holds up
-to 1,048,575 rows).
+the same escaping and number text): every entry of the file holds the bytes
+openpyxl gives from one cell object per table cell (tests/test_export_equivalence.py),
+in a fifth of the time and without a cell object per cell in memory (a Statements
+sheet holds up to 1,048,575 rows). A sheet's entry is deflated in pieces
+(`pipeline.zip_deflate.PieceEntry`), so a rerun reads most rows back deflated
+(`pipeline.sheet_rows`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 import math
 import re
-import shutil
-import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -49,7 +49,7 @@ from pipeline.errors import InputError
 from pipeline.explore import Processed, readable, segment_of, speaker_or_unattributed
 from pipeline.result_cache import ResultCache
 from pipeline.tableio import FORMULA_STARTS, guard_column, neutralise_cell
-from pipeline.zip_deflate import SPOOL_BYTES, BackgroundDeflate, Both
+from pipeline.zip_deflate import Deflated, PieceEntry
 
 log = logging.getLogger(__name__)
 
@@ -389,25 +389,34 @@ def _column_xml(values: list[object], letter: str, first_row: int, wrap_style: i
     return out
 
 
-def _write_rows(body: _Body, title: str, out: BinaryIO, kept: KeptRows | None = None) -> None:
-    """The sheet's rows after the header, as openpyxl's writer lays out `<row>` elements, in chunks.
+def _write_rows(body: _Body, title: str, out: PieceEntry, kept: KeptRows | None = None) -> None:
+    """The sheet's rows after the header, as openpyxl's writer lays out `<row>` elements, in chunks: a piece of
+    the entry each (`zip_deflate.PieceEntry`).
 
-    With `kept`, on a sheet whose rows are grouped by report (`sheet_rows.kept_runs_column`), each
-    report's rows within a chunk are read back when their key is kept, else written and kept.
+    On a sheet whose rows are grouped by report (`sheet_rows.kept_runs_column`), each report's rows within a
+    chunk are a piece of their own, with or without `kept` (the same pieces, so the same bytes); with `kept`,
+    a piece whose key is kept is read back deflated, the others are written and kept.
     """
     df = body.df
-    run_column = sheet_rows.kept_runs_column(df) if kept is not None else None
+    run_column = sheet_rows.kept_runs_column(df)
     styles = [*body.wrap_style, *body.number_style]
     for start in range(0, len(df), _CHUNK_ROWS):
         stop = min(start + _CHUNK_ROWS, len(df))
         values = [_column_values(df, i, start, stop) for i in range(len(body.letters))]
         if run_column is None:
-            out.write(_rows_xml(body, title, values, start + 2))
+            out.add(_rows_xml(body, title, values, start + 2))
             continue
         for a, b in sheet_rows.runs(values[run_column]):
             part = [v[a:b] for v in values]
+            if kept is None:
+                out.add(_rows_xml(body, title, part, start + a + 2))
+                continue
             key = sheet_rows.run_key(title, start + a + 2, body.letters, styles, part)
-            out.write(kept.xml(key, lambda: _rows_xml(body, title, part, start + a + 2)))
+            piece = kept.get(key)
+            if piece is not None:
+                out.add_deflated(piece)
+            else:
+                out.add(_rows_xml(body, title, part, start + a + 2), functools.partial(kept.put, key))
 
 
 def _rows_xml(body: _Body, title: str, values: list[list[object]], first_row: int) -> bytes:
@@ -424,21 +433,22 @@ def _rows_xml(body: _Body, title: str, values: list[list[object]], first_row: in
 
 
 class KeptRows:
-    """The runs of rows one export reads back or writes (`sheet_rows`), and the keys it used."""
+    """The runs of rows one export reads back (deflated) or writes (`sheet_rows`), and the keys it used."""
 
     def __init__(self, cache: ResultCache) -> None:
         self.cache, self.used, self.reused = cache, set(), 0
 
-    def xml(self, key: str, make: Callable[[], bytes]) -> bytes:
-        """The run's XML kept under `key`, else `make()`'s, kept."""
+    def get(self, key: str) -> Deflated | None:
+        """The run kept under `key` (its XML deflated), or None."""
         self.used.add(key)
-        xml = self.cache.get(key)
-        if xml is None:
-            xml = make()
-            self.cache.put(key, xml)
-        else:
+        piece = self.cache.get(key)
+        if isinstance(piece, Deflated):
             self.reused += 1
-        return xml
+            return piece
+        return None
+
+    def put(self, key: str, piece: Deflated) -> None:
+        self.cache.put(key, piece)
 
     def close(self) -> None:
         """Remove the runs this export did not use (rows since moved or changed)."""
@@ -458,16 +468,15 @@ def build_workbook(p: Processed, params: ExportParams) -> tuple[Workbook, dict[s
     return wb, bodies
 
 
-def _sheet_xml(xml: bytes, body: _Body, title: str, out: BinaryIO, kept: KeptRows | None = None) -> None:
+def _sheet_xml(xml: bytes, body: _Body, title: str, out: PieceEntry, kept: KeptRows | None = None) -> None:
     """The sheet's XML as openpyxl wrote it (header row only) with the rows put in after the header."""
     if len(body.df) and body.letters:
         xml = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{body.letters[-1]}{len(body.df) + 1}"/>'
                      .encode(), xml, count=1)
     head, tail = xml.split(b"</sheetData>", 1)
-    out.write(head)
+    out.add(head)
     _write_rows(body, title, out, kept)
-    out.write(b"</sheetData>")
-    out.write(tail)
+    out.add(b"</sheetData>" + tail)
 
 
 def write_workbook(wb: Workbook, bodies: dict[str, _Body], out: BinaryIO, kept: KeptRows | None = None) -> None:
@@ -491,16 +500,11 @@ def write_workbook(wb: Workbook, bodies: dict[str, _Body], out: BinaryIO, kept: 
             if title is None:
                 dst.writestr(entry, data)
                 continue
-            # a sheet's XML can pass a gigabyte: it goes through a temporary file (memory stays flat)
-            # whose size, known before the entry is written, gives the same entry `writestr` would;
-            # it is deflated on another thread as it is made (`pipeline.zip_deflate`)
-            with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as sheet, BackgroundDeflate() as deflate:
-                _sheet_xml(data, bodies[title], title, Both(sheet, deflate), kept)
-                entry.file_size = sheet.tell()
-                sheet.seek(0)
-                with dst.open(entry, "w") as dest:
-                    deflate.replace_compressor(dest)
-                    shutil.copyfileobj(sheet, dest, 1 << 20)
+            # a sheet's XML can pass a gigabyte: it is deflated in pieces on another thread as it is made,
+            # into a temporary file (memory stays flat), kept rows read back deflated (`pipeline.zip_deflate`)
+            with PieceEntry() as sheet:
+                _sheet_xml(data, bodies[title], title, sheet, kept)
+                sheet.write_to(dst, entry)
 
 
 def write_export(p: Processed, params: ExportParams, out: BinaryIO, rows_cache: ResultCache | None = None) -> None:

@@ -6,23 +6,26 @@ corpus. The rows of a sheet grouped by report (each report's rows together, as
 in Statements) are cut into runs of one report each (and at the stage's chunk
 bounds); a run's key hashes everything its XML is made from: the sheet, the row
 it starts at, the column letters and cell styles, and every cell value as the
-sheet takes it. A run whose key is kept is read back, the others are written
-and kept. So the workbook is the same bytes with the cache, without it or with
-an empty one.
+sheet takes it. Each run is a piece of the sheet's entry deflated on its own
+(`pipeline.zip_deflate.PieceEntry`): a run whose key is kept is read back as
+its deflated bytes (neither written nor deflated again), the others are written,
+deflated and kept. So the workbook is the same bytes with the cache, without it
+or with an empty one.
 
 A cell reference holds its row number: a report added after the others (in the
 sheet's order) leaves every earlier run where it was, and only its own rows are
 written; a report that sorts before others moves the rows after it, which are
 written again (and the runs no longer used are removed at the end of the run).
 
-Layout: `pipeline.result_cache` (`<root>/<namespace>/<key>.pkl`, zlib level 1),
-the namespace hashing the export code and openpyxl's version. Deleting the
+Layout: `pipeline.result_cache` (`<root>/<namespace>/<key>.pkl`, a pickled
+`zip_deflate.Deflated`), the namespace hashing the export code and openpyxl's version. Deleting the
 folder is always safe.
 """
 
 from __future__ import annotations
 
 import sys
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,9 +43,11 @@ def rows_cache_for(root: str | Path) -> ResultCache:
     import openpyxl
 
     import pipeline.export
+    import pipeline.zip_deflate
 
-    code = source_fingerprint([pipeline.export, sys.modules[__name__]])
-    return ResultCache(root, code, {"openpyxl": openpyxl.__version__}, what="workbook rows cache", compress=True)
+    code = source_fingerprint([pipeline.export, pipeline.zip_deflate, sys.modules[__name__]])
+    return ResultCache(root, code, {"openpyxl": openpyxl.__version__, "zlib": zlib.ZLIB_RUNTIME_VERSION},
+                       what="workbook rows cache")
 
 
 def kept_runs_column(df: pd.DataFrame) -> int | None:
