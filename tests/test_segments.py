@@ -201,21 +201,54 @@ def test_term_counts_are_countvectorizers(ngram_max):
     assert len(set(terms.tolist())) == len(terms)
 
 
-def test_kept_tokens_read_back(tmp_path):
-    """A segment's words are kept per report: read back the same, found again only for a changed report."""
-    from pipeline.result_cache import ResultCache
-    from pipeline.segments.core import kept_tokens
-    from pipeline.segments.labels import document_tokens
+def _as_dict(counted) -> dict[tuple[int, str], int]:
+    coo = counted[0].tocoo()
+    return {(int(r), str(counted[1][c])): int(x) for r, c, x in zip(coo.row, coo.col, coo.data, strict=True)}
 
-    docs, reports = ["Credit unions lend.", "Laws pass.", "Dairy farmers"], ["a", "a", "b"]
+
+@pytest.mark.parametrize("ngram_max", [1, 2])
+def test_kept_term_counts_are_the_corpus_counts_and_read_back(tmp_path, ngram_max):
+    """Each report's counts are kept: joined, they are the counts of all documents at once (terms in another
+    order); they are read back unchanged, counted again only for a report whose text changed or in which a
+    stop word (a new speaker's name) appears."""
+    from pipeline.result_cache import ResultCache
+    from pipeline.segments.core import kept_term_counts
+    from pipeline.segments.labels import document_tokens, stop_set, term_counts
+
+    docs = ["Credit unions lend, Ms Shin said.", "Laws pass.", "Dairy farmers and credit", "", "Shin: milk quotas"]
+    reports = ["a", "a", "b", "b", "c"]
+    stop = stop_set("english", ["ms"])
     cache = ResultCache(tmp_path, "code", {}, what="test")
-    first = kept_tokens(docs, reports, cache)
-    assert first == [document_tokens(d) for d in docs] == ["credit unions lend", "laws pass", "dairy farmers"]
-    assert len(list(cache.dir.glob("tokens-*.pkl"))) == 2
-    assert kept_tokens(docs, reports, cache) == first
-    changed = kept_tokens([*docs[:2], "Milk quotas"], reports, cache)
-    assert changed == [*first[:2], "milk quotas"]
-    assert len(list(cache.dir.glob("tokens-*.pkl"))) == 3
+    whole = _as_dict(term_counts([document_tokens(d) for d in docs], ngram_max, stop))
+    first = kept_term_counts(docs, reports, stop, ngram_max, cache)
+    assert _as_dict(first) == whole == _as_dict(kept_term_counts(docs, reports, stop, ngram_max, None))
+    assert len(list(cache.dir.glob("counts-*.pkl"))) == 3
+    assert _as_dict(kept_term_counts(docs, reports, stop, ngram_max, cache)) == whole
+    assert len(list(cache.dir.glob("counts-*.pkl"))) == 3  # read back, none added
+
+    named = stop | {"shin"}  # a speaker named Shin joins: only reports a and c hold the word
+    assert _as_dict(kept_term_counts(docs, reports, named, ngram_max, cache)) == _as_dict(
+        term_counts([document_tokens(d) for d in docs], ngram_max, named))
+    assert len(list(cache.dir.glob("counts-*.pkl"))) == 5
+    changed = [*docs[:2], "Milk quotas", "", docs[4]]
+    assert _as_dict(kept_term_counts(changed, reports, stop, ngram_max, cache)) == _as_dict(
+        term_counts([document_tokens(d) for d in changed], ngram_max, stop))
+    assert len(list(cache.dir.glob("counts-*.pkl"))) == 6
+
+
+def test_top_terms_from_candidates_are_those_of_all_terms(monkeypatch):
+    """A label takes its terms from the segment's best-scoring candidates when they suffice: the same labels
+    as ordering every term, with ties and overlapping words among them."""
+    from pipeline.segments import labels
+
+    rng = np.random.default_rng(3)
+    vocab = ["credit", "union", "law", "milk", "quota", "dairy", "farmer", "bank", "loan", "levy", "tax", "fund"]
+    docs = [" ".join(rng.choice(vocab, size=int(rng.integers(0, 60)))) for _ in range(40)]
+    for n_words in (1, 3, 5):
+        monkeypatch.setattr(labels, "_CANDIDATES", 2)
+        few = labels.segment_labels(docs, n_words=n_words, ngram_max=2, stop_words="english")
+        monkeypatch.setattr(labels, "_CANDIDATES", 10**9)
+        assert few == labels.segment_labels(docs, n_words=n_words, ngram_max=2, stop_words="english")
 
 
 # --- build_segments: the tables -------------------------------------------------------------------

@@ -14,16 +14,17 @@ import hashlib
 import itertools
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from pipeline.errors import ContractError
 from pipeline.forkpool import fork_map
 from pipeline.result_cache import ResultCache, value_key
-from pipeline.segments.labels import document_tokens, name_words, segment_labels
+from pipeline.segments.labels import document_tokens, joined_counts, name_words, segment_labels, stop_set, term_counts
 from pipeline.segments.params import SegmentsParams
 from pipeline.segments.sequence import segment_sequence
 from pipeline.tables.counts import label_unattributed
@@ -123,28 +124,31 @@ def build_segments(
     st["segment"] = segment_no
 
     records, documents = [], []
-    for (report_id, seg), part in st.groupby(["report_id", "segment"], sort=True):
-        theme, share, shares, n_sub = _majority_theme(part["theme"].tolist(), themes)
+    ids, themes_of, speakers_of = st["statement_id"].tolist(), st["theme"].tolist(), st["speaker"].tolist()
+    line_start, line_end = st["line_start"].to_numpy(), st["line_end"].to_numpy()
+    for report_id, seg, rows in _segment_rows(st["report_id"], st["segment"]):
+        theme, share, shares, n_sub = _majority_theme([themes_of[i] for i in rows], themes)
         records.append({
             "report_id": report_id,
             "segment": int(seg),
-            "first_statement_id": part["statement_id"].iloc[0],
-            "last_statement_id": part["statement_id"].iloc[-1],
-            "line_start": int(part["line_start"].min()),
-            "line_end": int(part["line_end"].max()),
-            "n_statements": len(part),
+            "first_statement_id": ids[rows[0]],
+            "last_statement_id": ids[rows[-1]],
+            "line_start": int(line_start[rows].min()),
+            "line_end": int(line_end[rows].max()),
+            "n_statements": len(rows),
             "n_substantive": n_sub,
             "theme": theme,
             "theme_share": share,
             "theme_shares": shares,
-            "speakers": _speakers(part["speaker"].tolist()),
+            "speakers": _speakers([speakers_of[i] for i in rows]),
         })
-        documents.append("\n".join(part["text"].astype(str)))
+        documents.append("\n".join(str(texts[i]) for i in rows))
+    skip = (*(name_words(st["speaker"].unique()) if params.label_skip_speaker_names else ()), *params.label_skip_words)
     labels = segment_labels(
         documents, n_words=params.label_words, ngram_max=params.label_ngram_max, stop_words=params.label_stop_words,
-        skip_words=(*(name_words(st["speaker"].unique()) if params.label_skip_speaker_names else ()),
-                    *params.label_skip_words),
-        tokens=kept_tokens(documents, [r["report_id"] for r in records], cache),
+        skip_words=skip,
+        counted=kept_term_counts(documents, [r["report_id"] for r in records],
+                                 stop_set(params.label_stop_words, skip), params.label_ngram_max, cache),
     )
     columns = ["report_id", "segment", "first_statement_id", "last_statement_id", "line_start", "line_end",
                "n_statements", "n_substantive", "label", "theme", "theme_share", "theme_shares", "speakers"]
@@ -160,21 +164,50 @@ def build_segments(
     )
 
 
-def kept_tokens(documents: Sequence[str], report_of: Sequence[str], cache: ResultCache | None) -> list[str]:
-    """Each segment document's `document_tokens`, kept per report in `cache` under its segments' texts:
-    a rerun finds the words of only the reports whose segments changed."""
-    if cache is None:
-        return [document_tokens(d) for d in documents]
-    tokens: list[str] = []
+def _segment_rows(report_id: pd.Series, segment: pd.Series) -> Iterator[tuple[object, int, np.ndarray]]:
+    """(report, segment, its rows in table order) for each segment, in report then segment order: what
+    `groupby(["report_id", "segment"], sort=True)` gives, without a frame per segment."""
+    codes, reports = pd.factorize(report_id, sort=True)
+    seg = segment.to_numpy()
+    order = np.lexsort((seg, codes))  # stable: a segment's rows stay in table order
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (codes[order][1:] != codes[order][:-1]) | (seg[order][1:] != seg[order][:-1])
+    bounds = [*np.flatnonzero(new).tolist(), len(order)]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        rows = order[a:b]
+        yield reports[codes[rows[0]]], int(seg[rows[0]]), rows
+
+
+def kept_term_counts(documents: Sequence[str], report_of: Sequence[str], stop: frozenset[str], ngram_max: int,
+                     cache: ResultCache | None) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The segment documents' `term_counts`, a report at a time, joined (`labels.joined_counts`).
+
+    With a `cache`, each report keeps its documents' words (under their texts) and its counts (under
+    its texts, the stop words among its words and `ngram_max`): a rerun counts only the reports whose
+    segments changed, or in which a stop word appeared (the speakers' names are stop words: a new
+    speaker's name changes the counts of only the reports holding it).
+    """
+    parts = []
     for _, group in itertools.groupby(range(len(documents)), key=report_of.__getitem__):
         texts = [documents[i] for i in group]
-        key = "tokens-" + value_key(texts)
-        found = cache.get(key)
-        if found is None or len(found) != len(texts):
-            found = [document_tokens(d) for d in texts]
-            cache.put(key, found)
-        tokens.extend(found)
-    return tokens
+        if cache is None:
+            parts.append(term_counts([document_tokens(d) for d in texts], ngram_max, stop))
+            continue
+        texts_key = "words-" + value_key(texts)
+        found = cache.get(texts_key)
+        if found is None or len(found[0]) != len(texts):
+            tokens = [document_tokens(d) for d in texts]
+            found = (tokens, sorted({w for t in tokens for w in t.split()}))
+            cache.put(texts_key, found)
+        tokens, words = found
+        own_stop = sorted(stop.intersection(words))
+        counts_key = "counts-" + value_key([texts_key, own_stop, ngram_max])
+        counted = cache.get(counts_key)
+        if counted is None:
+            counted = term_counts(tokens, ngram_max, own_stop)
+            cache.put(counts_key, counted)
+        parts.append(counted)
+    return joined_counts(parts)
 
 
 def report_key(vectors: np.ndarray, texts: Sequence[str], speakers: Sequence[object]) -> str:

@@ -87,6 +87,30 @@ def term_counts(tokens: Sequence[str], ngram_max: int, stop: Iterable[str]) -> t
     return matrix, terms
 
 
+def stop_set(stop_words: str | None, skip_words: Iterable[str] = ()) -> frozenset[str]:
+    """The words a label leaves out: scikit-learn's English stop words (`stop_words: english`) and `skip_words`."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS if stop_words == "english" else ()) | {w.lower() for w in skip_words}
+
+
+def joined_counts(parts: Sequence[tuple[sparse.csr_matrix, np.ndarray]]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The `term_counts` of runs of documents, each with its own terms, as one matrix over all their terms
+    (in the order first met): the counts `term_counts` gives the documents together, with the terms in
+    another order (the labels do not depend on it: ties are broken by the terms' text)."""
+    import pandas as pd
+
+    if not parts:
+        return sparse.csr_matrix((0, 0)), np.array([], dtype=object)
+    codes, terms = pd.factorize(np.concatenate([t for _, t in parts]))
+    joined, offset = [], 0
+    for matrix, own in parts:
+        joined.append(sparse.csr_matrix((matrix.data, codes[offset:offset + len(own)][matrix.indices], matrix.indptr),
+                                        shape=(matrix.shape[0], len(terms))))
+        offset += len(own)
+    return sparse.vstack(joined, format="csr"), np.asarray(terms, dtype=object)
+
+
 def segment_labels(
     documents: Sequence[str],
     *,
@@ -95,44 +119,62 @@ def segment_labels(
     stop_words: str | None,
     skip_words: Iterable[str] = (),
     tokens: Sequence[str] | None = None,
+    counted: tuple[sparse.csr_matrix, np.ndarray] | None = None,
 ) -> list[str]:
     """One label per document (a segment's statements joined), ", "-joined words; "" when it has none.
 
     `skip_words` are left out besides the stop words (the stage passes the words of
     speakers' names: "Thank you, Ms Shin" says who spoke, not what about). `tokens`: the
-    documents' `document_tokens` when known (computed here when not).
+    documents' `document_tokens` when known (computed here when not); `counted`: their
+    `term_counts` with these stop words and n-grams when known (`joined_counts` of runs of them).
     """
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     if not documents:
         return []
-    stop = set(ENGLISH_STOP_WORDS if stop_words == "english" else ()) | {w.lower() for w in skip_words}
-    if tokens is None:
-        tokens = [document_tokens(d) for d in documents]
-    counts, terms = term_counts(tokens, ngram_max, stop)
+    if counted is None:
+        if tokens is None:
+            tokens = [document_tokens(d) for d in documents]
+        counted = term_counts(tokens, ngram_max, stop_set(stop_words, skip_words))
+    counts, terms = counted
     if not len(terms):  # no document has a single usable word
         return ["" for _ in documents]
     words_per_doc = counts.sum() / len(documents)
     idf = np.log(1.0 + words_per_doc / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0))
-    labels = []
-    for i in range(counts.shape[0]):
-        cols = counts.indices[counts.indptr[i]:counts.indptr[i + 1]]
-        tf = counts.data[counts.indptr[i]:counts.indptr[i + 1]]
-        if len(cols) == 0:
-            labels.append("")
+    return [", ".join(_top_terms(counts, i, idf, terms, n_words)) for i in range(counts.shape[0])]
+
+
+# a segment's terms looked at first: its highest-scoring ones (ties at the last one included)
+_CANDIDATES = 32
+
+
+def _top_terms(counts: sparse.csr_matrix, i: int, idf: np.ndarray, terms: np.ndarray, n_words: int) -> list[str]:
+    """Document `i`'s `n_words` best terms: highest tf-idf first, ties alphabetical, skipping a term that repeats
+    a word of one taken. Its `_CANDIDATES` best terms (with every term tied with the last) are ordered first,
+    and all of them only when those do not give `n_words` terms: the same terms as ordering all, less work."""
+    cols = counts.indices[counts.indptr[i]:counts.indptr[i + 1]]
+    tf = counts.data[counts.indptr[i]:counts.indptr[i + 1]]
+    if len(cols) == 0:
+        return []
+    scores = tf / tf.sum() * idf[cols]
+    if len(cols) > _CANDIDATES:
+        cut = -np.partition(-scores, _CANDIDATES - 1)[_CANDIDATES - 1]
+        best = np.nonzero(scores >= cut)[0]
+        chosen = _pick(cols[best], scores[best], terms, n_words)
+        if len(chosen) == n_words:
+            return chosen
+    return _pick(cols, scores, terms, n_words)
+
+
+def _pick(cols: np.ndarray, scores: np.ndarray, terms: np.ndarray, n_words: int) -> list[str]:
+    order = np.lexsort((terms[cols], -scores))  # highest score first, ties alphabetical
+    chosen: list[str] = []
+    seen: set[str] = set()
+    for j in order:
+        if len(chosen) == n_words:
+            break
+        term = str(terms[cols[j]])
+        words = set(term.split())
+        if words & seen:
             continue
-        scores = tf / tf.sum() * idf[cols]
-        order = np.lexsort((terms[cols], -scores))  # highest score first, ties alphabetical
-        chosen: list[str] = []
-        seen: set[str] = set()
-        for j in order:
-            if len(chosen) == n_words:
-                break
-            term = str(terms[cols[j]])
-            words = set(term.split())
-            if words & seen:
-                continue
-            chosen.append(term)
-            seen |= words
-        labels.append(", ".join(chosen))
-    return labels
+        chosen.append(term)
+        seen |= words
+    return chosen
