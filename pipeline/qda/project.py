@@ -17,7 +17,6 @@ import functools
 import hashlib
 import io
 import logging
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -35,7 +34,7 @@ from pipeline.qda.ids import SEP, guid, key_guid, selection_guid, source_guid, s
 from pipeline.qda.offsets import source_text, statement_span
 from pipeline.result_cache import ResultCache, source_fingerprint, value_key
 from pipeline.segment.lines import SourceLine
-from pipeline.zip_deflate import BackgroundDeflate, Both
+from pipeline.zip_deflate import Deflated, PieceEntry, deflate_piece
 
 log = logging.getLogger(__name__)
 
@@ -176,11 +175,13 @@ def write_project(
 ) -> int:
     """Write the .qdpx archive (project.qde and sources/) to `out`; same inputs, same bytes; the sources written.
 
-    The project XML and the source texts are streamed to files under `workdir` (an empty
-    folder) and then into the archive, so memory does not grow with the statements'
-    selections and codings. `reports` may read their lines lazily: each is read once.
-    With a `source_cache` (`source_cache_for`), a report's source element and text whose
-    inputs (`source_key`) did not change are read back instead of built.
+    The project XML and the source texts are deflated as they are made, in pieces
+    (`pipeline.zip_deflate.PieceEntry`: a part of the project or a source's element each),
+    into temporary files (under `workdir`, an empty folder) and then into the archive, so
+    memory does not grow with the statements' selections and codings. `reports` may read
+    their lines lazily: each is read once. With a `source_cache` (`source_cache_for`), a
+    report's source element and text whose inputs (`source_key`) did not change are read
+    back deflated instead of built.
     """
     user, analyst = guid("user", user_name), guid("user", ANALYST_USER)
     root = etree.Element(_e("Project"), {"name": name, "origin": user_name, "creatingUserGUID": user}, nsmap={None: NS_PROJECT})
@@ -228,48 +229,73 @@ def write_project(
     if len(pieces) != 1 + has_cases + has_sources:
         raise AssertionError("project skeleton: unexpected serialisation")
     serialiser = _Serialiser()
-    qde, sources_dir = workdir / "project.qde", workdir / "sources"
+    sources_dir = workdir / "sources"
     sources_dir.mkdir()
-    # project.qde is deflated on a second thread as it is written (`pipeline.zip_deflate`)
-    with BackgroundDeflate() as deflate:
-        with open(qde, "wb") as raw:
-            fh = Both(raw, deflate)
-            fh.write(pieces[0])
-            if has_cases:
-                for body in _case_batches(serialiser, speakers, sessions, statements, selections):
-                    fh.write(body)
-                fh.write(pieces[1])
-            if has_sources:
-                themes_of = _themes_by_statement(statement_themes)
-                reused = 0
-                for report in reports:
-                    order = seq.order(by_report.get(report.report_id, _NO_ROWS))
-                    if source_cache is None:
-                        fh.write(_source(serialiser, report, column, order, selections, themes_of, user, analyst,
-                                         sources_dir))
-                        continue
-                    content = getattr(report, "content_key", None)  # a report read from a file: its bytes
-                    if content is None:
-                        report = Report(report.report_id, report.name, tuple(report.lines))  # read once
-                        content = lines_key(report.lines)
-                    key = source_key(report, content, column, order, selections, themes_of, user, analyst)
-                    kept = source_cache.get(key)
-                    if kept is None:
-                        if not isinstance(report, Report):  # read from its file only now
-                            report = Report(report.report_id, report.name, tuple(report.lines))
-                        body = _source(serialiser, report, column, order, selections, themes_of, user, analyst,
-                                       sources_dir)
-                        source_cache.put(key, (body, (sources_dir / f"{source_guid(report.report_id)}.txt").read_bytes()))
-                    else:
-                        body, text = kept
-                        (sources_dir / f"{source_guid(report.report_id)}.txt").write_bytes(text)
-                        reused += 1
-                    fh.write(body)
-                if source_cache is not None:
-                    log.info("QDA sources: %d read back, %d built", reused, len(reports) - reused)
-                fh.write(pieces[-1])
-        _write_archive(out, qde, sources_dir, deflate)
+    texts: dict[str, tuple[int, int]] = {}  # a source text's file name: its CRC-32 and length
+    # project.qde and each source text are deflated in pieces (`pipeline.zip_deflate`): the project's parts
+    # on a second thread as they are made, a kept source's element and text read back deflated
+    with PieceEntry() as qde:
+        qde.add(pieces[0])
+        if has_cases:
+            for body in _case_batches(serialiser, speakers, sessions, statements, selections):
+                qde.add(body)
+            qde.add(pieces[1])
+        if has_sources:
+            themes_of = _themes_by_statement(statement_themes)
+            reused = 0
+            for report in reports:
+                order = seq.order(by_report.get(report.report_id, _NO_ROWS))
+                text_file = f"{source_guid(report.report_id)}.txt"
+                if source_cache is None:
+                    body, text = _source(serialiser, report, column, order, selections, themes_of, user, analyst)
+                    qde.add(body)
+                    texts[text_file] = _keep_text(sources_dir / text_file, deflate_piece(text))
+                    continue
+                content = getattr(report, "content_key", None)  # a report read from a file: its bytes
+                if content is None:
+                    report = Report(report.report_id, report.name, tuple(report.lines))  # read once
+                    content = lines_key(report.lines)
+                key = source_key(report, content, column, order, selections, themes_of, user, analyst)
+                kept = source_cache.get(key)
+                if kept is None or not all(isinstance(k, Deflated) for k in kept):
+                    if not isinstance(report, Report):  # read from its file only now
+                        report = Report(report.report_id, report.name, tuple(report.lines))
+                    body, text = _source(serialiser, report, column, order, selections, themes_of, user, analyst)
+                    text_piece = deflate_piece(text)
+                    qde.add(body, functools.partial(_keep_source, source_cache, key, text_piece))
+                else:
+                    body_piece, text_piece = kept
+                    qde.add_deflated(body_piece)
+                    reused += 1
+                texts[text_file] = _keep_text(sources_dir / text_file, text_piece)
+            if source_cache is not None:
+                log.info("QDA sources: %d read back, %d built", reused, len(reports) - reused)
+            qde.add(pieces[-1])
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            qde.write_to(zf, _entry("project.qde"))
+            for text_file in sorted(texts):  # sources/ by name
+                crc, size = texts[text_file]
+                with PieceEntry() as entry:
+                    entry.add_deflated(Deflated((sources_dir / text_file).read_bytes(), crc, size))
+                    entry.write_to(zf, _entry(f"sources/{text_file}"))
     return len(reports)
+
+
+def _keep_source(cache: ResultCache, key: str, text: Deflated, body: Deflated) -> None:
+    cache.put(key, (body, text))
+
+
+def _keep_text(path: Path, text: Deflated) -> tuple[int, int]:
+    """A source text's deflated bytes to `path` (memory stays flat); its CRC-32 and length."""
+    path.write_bytes(text.data)
+    return text.crc, text.size
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """An archive entry's header: fixed timestamp and attributes (byte-identical reruns)."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.external_attr = 0o644 << 16
+    return info
 
 
 def source_key(report: Report, content: str, column: dict[str, list], order: list[int], selections: dict[str, str],
@@ -289,17 +315,22 @@ def lines_key(lines: Sequence[SourceLine]) -> str:
 
 
 def source_cache_for(root: str | Path) -> ResultCache:
-    """Where each report's source element and text are kept: a namespace per export code and lxml."""
+    """Where each report's source element and text are kept, deflated (`zip_deflate.Deflated`): a namespace per
+    export code, lxml and zlib."""
+    import zlib
+
     import pipeline.corrections
     import pipeline.errors
     import pipeline.qda
     import pipeline.segment
+    import pipeline.zip_deflate
 
     # the segment package holds the readers: a report's content key is its file's bytes, and what
     # lines they give is the readers' code
-    code = source_fingerprint([pipeline.qda, pipeline.corrections, pipeline.segment, pipeline.errors])
-    return ResultCache(root, code, {"lxml": ".".join(map(str, etree.LXML_VERSION))}, what="QDA source cache",
-                       compress=True)
+    code = source_fingerprint([pipeline.qda, pipeline.corrections, pipeline.segment, pipeline.errors,
+                               pipeline.zip_deflate])
+    return ResultCache(root, code, {"lxml": ".".join(map(str, etree.LXML_VERSION)), "zlib": zlib.ZLIB_RUNTIME_VERSION},
+                       what="QDA source cache")
 
 
 # the statements' columns a source element shows
@@ -307,15 +338,14 @@ _SOURCE_COLUMNS = ("statement_id", "source_lines", "line_start", "text", "text_h
 
 
 def _source(serialiser: _Serialiser, report: Report, column: dict[str, list], order: list[int],
-            selections: dict[str, str], themes_of: dict[str, tuple[str, str]], user: str, analyst: str,
-            sources_dir: Path) -> bytes:
-    """One report's TextSource with its statements' selections and codings (its text goes to `sources_dir`)."""
+            selections: dict[str, str], themes_of: dict[str, tuple[str, str]], user: str,
+            analyst: str) -> tuple[bytes, bytes]:
+    """One report's TextSource with its statements' selections and codings, and its text (UTF-8)."""
     ids, source_lines, line_starts, texts = column["statement_id"], column["source_lines"], column["line_start"], column["text"]
     hashes, section_of, speaker_of, corrected_by = column["text_hash"], column["section"], column["speaker"], column["corrected_by"]
     # a speaker or theme is coded thousands of times: each GUID computed once (functools.cache)
     text, spans = source_text(report.lines)
     sguid = source_guid(report.report_id)
-    (sources_dir / f"{sguid}.txt").write_bytes(text.encode("utf-8"))
     source = _sub(serialiser.batch("Sources"), "TextSource", guid=sguid, name=report.name,
                   plainTextPath=f"internal://{sguid}.txt", creatingUser=user)
     _sub(source, "Description", f"Report {report.report_id}")
@@ -335,26 +365,10 @@ def _source(serialiser: _Serialiser, report: Report, column: dict[str, list], or
             machine = set(machine_themes.split("; "))
             for theme in [x for x in themes.split("; ") if x]:
                 _coding(sel, f"coding{SEP}theme{SEP}{sel_guid}{SEP}{theme}", _theme_code(theme), user if theme in machine else analyst)
-    return serialiser.take()
+    return serialiser.take(), text.encode("utf-8")
 
 
 _speaker_code, _theme_code, _source_code = functools.cache(speaker_guid), functools.cache(theme_guid), functools.cache(source_guid)
-
-
-def _write_archive(out: BinaryIO, qde: Path, sources_dir: Path, qde_deflated: BackgroundDeflate | None = None) -> None:
-    """project.qde then sources/ by name, fixed timestamps and order (byte-identical reruns), streamed from disk;
-    `qde_deflated`: project.qde's deflate stream, made as it was written."""
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, path in [("project.qde", qde)] + [(f"sources/{p.name}", p) for p in sorted(sources_dir.iterdir())]:
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            size = path.stat().st_size
-            info.file_size = size  # as ZipFile.writestr sets it: the same headers (and zip64 choice) as writing it whole
-            with open(path, "rb") as src, zf.open(info, "w", force_zip64=size * 1.05 > zipfile.ZIP64_LIMIT) as dest:
-                if path == qde and qde_deflated is not None:
-                    qde_deflated.replace_compressor(dest)
-                shutil.copyfileobj(src, dest, 1 << 20)
 
 
 def build_project(
