@@ -7,6 +7,8 @@ imports (torch, BERTopic) stay inside those functions so `--help` is fast.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from pipeline import analyze as analyze_cli
@@ -30,6 +32,21 @@ app = typer.Typer(
         "`analyze DIR --out OUT` runs them all on a folder outside DVC."
     ),
 )
+
+
+
+@app.callback()
+def options(
+    table_cache: Path | None = typer.Option(
+        None, "--table-cache",
+        help="Folder keeping each table's parsed CSV under its bytes: a table read by several stages is parsed "
+             "once per content (see pipeline/table_cache.py)."),
+) -> None:
+    """Options of every command (given before the command's name)."""
+    from pipeline import table_cache as cache
+
+    cache.use(table_cache)
+
 
 app.command("segment")(segment_cli.command)
 app.command("embed")(embed_cli.command)

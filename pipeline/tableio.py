@@ -9,12 +9,13 @@ written with a leading apostrophe, and read back without it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline import table_cache
 from pipeline.contract import Table, validate
 from pipeline.errors import InputError
 
@@ -112,6 +113,19 @@ def only_columns(table: Table, columns: Sequence[str]) -> Table:
     )
 
 
+def _parse(path: Path, usecols: Callable[[str], bool] | None) -> pd.DataFrame:
+    """The CSV file's columns (those `usecols` takes) as text, the formula guard undone."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", usecols=usecols)
+    except pd.errors.EmptyDataError:
+        raise InputError(path, "file is empty (no header row)") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8 text") from None
+    for c in df.columns:
+        df[c] = guard_column(df[c], restore=True)
+    return df
+
+
 def read_table(path: str | Path, table: Table | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a CSV written by `write_table`, typed and checked against `table`.
 
@@ -128,14 +142,12 @@ def read_table(path: str | Path, table: Table | None = None, columns: Sequence[s
             table = only_columns(table, columns)
             wanted |= {c.default_from for c in table.columns if c.default_from}  # what fills an absent column
         usecols = wanted.__contains__
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", usecols=usecols)
-    except pd.errors.EmptyDataError:
-        raise InputError(path, "file is empty (no header row)") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "not UTF-8 text") from None
-    for c in df.columns:
-        df[c] = guard_column(df[c], restore=True)
+    cache = table_cache.active()
+    if cache is None:
+        df = _parse(path, usecols)
+    else:  # every column parsed once per content (`pipeline.table_cache`), the wanted ones taken
+        df = cache.parsed(path, lambda: _parse(path, None))
+        df = df[[c for c in df.columns if usecols is None or usecols(c)]]
     if table is None:
         return df
     for col in table.columns:
