@@ -17,8 +17,6 @@ a word left after the stop words.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,11 +112,11 @@ def joined_counts(vectorizer: Any, counts: StatementCounts, groups: Sequence[Seq
 
 
 def vectorizer_key(vectorizer: Any) -> str:
-    """What a statement's counts depend on besides its text: the vectorizer's settings and vocabulary."""
+    """What a statement's counts depend on besides its text: the vectorizer's settings and vocabulary (its
+    term -> column pairs in the dict's order, `value_key`: the same vocabulary loaded from the same model in the
+    same order each run; a vocabulary in another order only misses the kept counts)."""
     settings = {k: repr(v) for k, v in sorted(vectorizer.get_params().items())}
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
-    digest.update(json.dumps(sorted(vectorizer.vocabulary_.items()), ensure_ascii=False).encode("utf-8"))
-    return digest.hexdigest()
+    return value_key([settings, {str(t): int(c) for t, c in vectorizer.vocabulary_.items()}])
 
 
 def kept_statement_counts(vectorizer: Any, clean: Callable[[list[str]], list[str]], texts: Sequence[str],
