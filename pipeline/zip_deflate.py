@@ -80,9 +80,12 @@ class PieceEntry:
 
     def add(self, raw: bytes, done: Callable[[Deflated], None] | None = None) -> None:
         """Data to deflate as one piece; `done` is given the piece once it is deflated (to keep it)."""
-        if raw:
-            self._pending.append((self._pool.submit(deflate_piece, bytes(raw)), done))
-            self._drain(_IN_FLIGHT)
+        if not raw:  # adds nothing to the stream
+            if done is not None:
+                done(deflate_piece(b""))
+            return
+        self._pending.append((self._pool.submit(deflate_piece, bytes(raw)), done))
+        self._drain(_IN_FLIGHT)
 
     def add_deflated(self, piece: Deflated) -> None:
         """A piece deflated before (by `deflate_piece`)."""
