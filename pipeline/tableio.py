@@ -115,15 +115,19 @@ def only_columns(table: Table, columns: Sequence[str]) -> Table:
 
 def _parse(path: Path, usecols: Callable[[str], bool] | None) -> pd.DataFrame:
     """The CSV file's columns (those `usecols` takes) as text, the formula guard undone."""
+    df = _read_csv(path, usecols=usecols)
+    for c in df.columns:
+        df[c] = guard_column(df[c], restore=True)
+    return df
+
+
+def _read_csv(path: Path, **options: object) -> pd.DataFrame:
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", usecols=usecols)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", **options)
     except pd.errors.EmptyDataError:
         raise InputError(path, "file is empty (no header row)") from None
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8 text") from None
-    for c in df.columns:
-        df[c] = guard_column(df[c], restore=True)
-    return df
 
 
 def read_table(path: str | Path, table: Table | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -145,9 +149,10 @@ def read_table(path: str | Path, table: Table | None = None, columns: Sequence[s
     cache = table_cache.active()
     if cache is None:
         df = _parse(path, usecols)
-    else:  # every column parsed once per content (`pipeline.table_cache`), the wanted ones taken
-        df = cache.parsed(path, lambda: _parse(path, None))
-        df = df[[c for c in df.columns if usecols is None or usecols(c)]]
+    else:  # each column parsed once per content (`pipeline.table_cache`)
+        header = list(_read_csv(path, nrows=0).columns)
+        df = cache.columns(path, header, [c for c in header if usecols is None or usecols(c)],
+                           lambda p, names: _parse(p, set(names).__contains__))
     if table is None:
         return df
     for col in table.columns:
