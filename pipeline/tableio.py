@@ -96,7 +96,61 @@ def write_table(df: pd.DataFrame, path: str | Path, table: Table | None = None) 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = prepare_for_csv(df, table, source=path)
-    out.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
+    columns = [_csv_fields(out[c]) for c in out.columns] if len(out.columns) else [None]
+    if any(fields is None for fields in columns):  # a column of other values: pandas writes it
+        out.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
+        return
+    rows = [_quoted([str(c) for c in out.columns]), *map(_quoted, columns)]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        if len(rows) == 2:  # one column: a row of one empty field is written ""
+            fh.write("".join(f'{f or chr(34) * 2}\n' for f in [rows[0][0], *rows[1]]))
+            return
+        fh.write(",".join(rows[0]) + "\n")
+        for start in range(0, len(out), _CSV_CHUNK_ROWS):
+            fh.write("".join([",".join(row) + "\n" for row in zip(*(f[start:start + _CSV_CHUNK_ROWS]
+                                                                       for f in rows[1:]))]))
+
+
+# pandas' `to_csv` (Python's csv writer, QUOTE_MINIMAL, "\n" line ends) quotes a field holding one of these
+_QUOTED_IF = ("\n", '"', ",")
+_CSV_CHUNK_ROWS = 20_000
+
+
+def _quoted(fields: list[str]) -> list[str]:
+    """Fields as pandas' CSV writer puts them in a line: one holding a comma, quote or line end in quotes
+    (quotes doubled); a column none of whose fields does is checked once, not field by field."""
+    joined = "\0".join(fields)
+    if not any(c in joined for c in _QUOTED_IF):
+        return fields
+    return ['"' + f.replace('"', '""') + '"' if ("," in f or '"' in f or "\n" in f) else f for f in fields]
+
+
+def _csv_fields(column: pd.Series) -> list[str] | None:
+    """A column's cells as `to_csv(float_format=FLOAT_FORMAT)` writes them (an empty cell as ""), before quoting;
+    None for a column holding other values than text, whole numbers, floats and booleans (pandas writes those)."""
+    dtype = column.dtype
+    values = column.tolist()
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "f":
+            return [FLOAT_FORMAT % v if v == v else "" for v in values]
+        if dtype.kind in "iub":
+            return [str(v) for v in values]
+        if dtype.kind != "O":
+            return None
+    elif isinstance(dtype, pd.BooleanDtype) or (isinstance(dtype, pd.api.extensions.ExtensionDtype)
+                                                 and pd.api.types.is_integer_dtype(dtype)):
+        return ["" if v is pd.NA else str(v) for v in values]
+    elif not pd.api.types.is_string_dtype(dtype):
+        return None
+    out = []
+    for v in values:
+        if type(v) is str:
+            out.append(v)
+        elif v is None or v is pd.NA or (type(v) is float and v != v):
+            out.append("")
+        else:  # a number or other object among text: pandas' formatting applies
+            return None
+    return out
 
 
 def only_columns(table: Table, columns: Sequence[str]) -> Table:

@@ -1,0 +1,62 @@
+"""`tableio.write_table` writes its CSV itself: the bytes pandas' `to_csv` writes, on awkward values."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import tableio
+from pipeline.tableio import FLOAT_FORMAT, write_table
+
+AWKWARD = ["", " ", "plain", "comma, inside", 'a "quote"', '"', "line\nbreak", "cr\ronly", "\r\n", "tab\there",
+           "é ü 中文 😀", " lead", "trail ", ",", '""', "'=guarded", "=formula", "-minus", "x" * 500]
+
+
+def _pandas_bytes(df: pd.DataFrame, tmp_path) -> bytes:
+    path = tmp_path / "pandas.csv"
+    tableio.prepare_for_csv(df).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n",
+                                       encoding="utf-8")
+    return path.read_bytes()
+
+
+def _ours(df: pd.DataFrame, tmp_path) -> bytes:
+    path = tmp_path / "ours.csv"
+    write_table(df, path)
+    return path.read_bytes()
+
+
+def _frame(rng: random.Random, rows: int) -> pd.DataFrame:
+    text = [rng.choice(AWKWARD) for _ in range(rows)]
+    return pd.DataFrame({
+        "text": pd.array([None if i % 7 == 3 else t for i, t in enumerate(text)], dtype="str"),
+        "object_text": pd.Series([rng.choice(AWKWARD) for _ in range(rows)], dtype=object),
+        "whole": pd.array([None if i % 5 == 0 else rng.randint(-10**12, 10**12) for i in range(rows)], dtype="Int64"),
+        "count": np.array([rng.randint(0, 99) for _ in range(rows)], dtype=np.int64),
+        "share": [rng.choice([0.0, -0.0, 1 / 3, 1e21, 1e-9, float("nan"), float("inf"), -2.5]) for _ in range(rows)],
+        "flag": [rng.random() < 0.5 for _ in range(rows)],
+        "with, comma": ["x"] * rows,
+    })
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_same_bytes_as_pandas(tmp_path, seed):
+    df = _frame(random.Random(seed), 200)
+    assert _ours(df, tmp_path) == _pandas_bytes(df, tmp_path)
+
+
+@pytest.mark.parametrize("values", [["", "a", ""], ["a, b", ""], [None, "x"], []])
+def test_one_column_and_no_rows(tmp_path, values):
+    df = pd.DataFrame({"only": pd.array(values, dtype="str")})
+    assert _ours(df, tmp_path) == _pandas_bytes(df, tmp_path)
+    empty = _frame(random.Random(0), 0)
+    assert _ours(empty, tmp_path) == _pandas_bytes(empty, tmp_path)
+
+
+def test_other_values_are_left_to_pandas(tmp_path, monkeypatch):
+    """A number among text (an object column) goes through pandas' own formatting: still its bytes."""
+    df = pd.DataFrame({"mixed": pd.Series(["a", 1.5, 2, None], dtype=object), "when": pd.to_datetime(["2020-01-01"] * 4)})
+    assert tableio._csv_fields(df["mixed"]) is None and tableio._csv_fields(df["when"]) is None
+    assert _ours(df, tmp_path) == _pandas_bytes(df, tmp_path)
