@@ -413,7 +413,7 @@ def validate(df: pd.DataFrame, table: Table, source: object) -> pd.DataFrame:
             if col.kind == "int" and not (numeric == numeric.round()).all():
                 raise ContractError(source, f"column '{col.name}' should hold whole numbers")
         if col.allowed is not None and len(present):
-            bad_values = sorted(set(present.astype(str)) - set(col.allowed))
+            bad_values = sorted(set(present.astype(str).unique().tolist()) - set(col.allowed))
             if bad_values:
                 raise ContractError(
                     source,

@@ -61,18 +61,14 @@ def guard_column(series: pd.Series, restore: bool = False) -> pd.Series:
     return out
 
 
-_JOIN = "\x00"
-
-
 def _may_start_with(series: pd.Series, firsts: Sequence[str]) -> bool:
-    """False only when no cell of `series` starts with one of `firsts`: a search of the cells joined
-    by NUL (a cell that starts with one puts NUL before it) instead of a slice per cell. True (look
-    cell by cell) when a cell is not text or when a cell holds NUL followed by one of them."""
+    """False only when no cell of `series` starts with one of `firsts` (the set of the cells' first
+    characters, not a slice per cell in pandas). True (look cell by cell) when a cell is not text."""
     try:
-        joined = _JOIN + _JOIN.join(series.tolist())
+        starts = {cell[:1] for cell in series.tolist()}
     except TypeError:  # a cell is not text (empty, a number)
         return True
-    return any(_JOIN + first in joined for first in firsts)
+    return not starts.isdisjoint(firsts)
 
 
 def prepare_for_csv(df: pd.DataFrame, table: Table | None = None, source: object = "table") -> pd.DataFrame:
@@ -140,6 +136,10 @@ def _csv_fields(column: pd.Series) -> list[str] | None:
     elif isinstance(dtype, pd.BooleanDtype) or (isinstance(dtype, pd.api.extensions.ExtensionDtype)
                                                  and pd.api.types.is_integer_dtype(dtype)):
         return ["" if v is pd.NA else str(v) for v in values]
+    elif isinstance(dtype, pd.StringDtype):  # text or empty, nothing else
+        for i in np.flatnonzero(column.isna().to_numpy()):
+            values[i] = ""
+        return values
     elif not pd.api.types.is_string_dtype(dtype):
         return None
     out = []
