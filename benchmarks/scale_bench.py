@@ -157,12 +157,17 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def added_reports(project: Path) -> int:
+    """How many reports the benchmark's reruns added to `project` (`zz_…` files) since its cold run."""
+    return sum(1 for _ in (project / "data" / "raw").glob("zz_*"))
+
+
 def incremental_only(project: Path, added: list, cold_json: Path, target: Path, keep_fit: bool = False,
-                     more: list | None = None, reruns: int = 1) -> None:
+                     more: list | None = None, reruns: int = 1, prefix: str = "zz_added") -> None:
     """Add `added` as one more report to a project whose cold run is done, rerun every stage, record both
     (then `reruns` - 1 more, each adding as many of `more`)."""
     cold = json.loads(cold_json.read_text(encoding="utf-8"))
-    write_transcripts(added, project / "data" / "raw", len(added), prefix="zz_added")
+    write_transcripts(added, project / "data" / "raw", len(added), prefix=prefix)
     log.info("incremental: +%d statements to %d", len(added), cold["statements"])
     result = {"statements": cold["statements"], "added": len(added), "loadavg_start": loadavg(),
               "calibration_s_before": calibrate(), "cold_stages": cold["stages"],
@@ -177,18 +182,20 @@ def incremental_only(project: Path, added: list, cold_json: Path, target: Path, 
         base = cold["stages"][name]["wall_s"] - start
         st["beyond_startup_ratio"] = round((st["wall_s"] - start) / base, 3) if base > 0 else None
     if reruns > 1:
-        result["more_reruns"] = more_reruns(project, more or [], len(added), reruns - 1, keep_fit)
+        result["more_reruns"] = more_reruns(project, more or [], len(added), reruns - 1, keep_fit,
+                                            prefix="zz_more" if prefix == "zz_added" else f"{prefix}_more")
     target.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log.info("-> %s", target)
 
 
-def more_reruns(project: Path, rows: list, per_rerun: int, count: int, keep_fit: bool) -> list[dict]:
+def more_reruns(project: Path, rows: list, per_rerun: int, count: int, keep_fit: bool,
+                prefix: str = "zz_more") -> list[dict]:
     """`count` more reruns, each adding the next `per_rerun` of `rows` as one more report: whether a rerun
     costs what it adds, or more with every report added since the cold run (or the kept fit)."""
     out = []
     for k in range(count):
         added = rows[k * per_rerun : (k + 1) * per_rerun]
-        write_transcripts(added, project / "data" / "raw", len(added), prefix=f"zz_more{k:02d}")
+        write_transcripts(added, project / "data" / "raw", len(added), prefix=f"{prefix}{k:02d}")
         log.info("rerun %d more: +%d statements", k + 1, len(added))
         stages = run_stages(project, skip=frozenset({KEPT}) if keep_fit else frozenset())
         out.append({"added": len(added), "stages": stages,
@@ -235,8 +242,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="with --keep: the project and its JSON exist from a run with --stages; run the "
                              "given stages on it and add them to the JSON (a long run in parts)")
     parser.add_argument("--reuse", action="store_true",
-                        help="with --keep and --incremental: the cold run in --keep is done (its JSON in --out); "
-                             "only add the new statements and rerun")
+                        help="with --keep and --incremental: the cold run in --keep is done (its JSON in --out: "
+                             "scale_N.json, or the full run's scale_N_incr[_kept].json); only add new statements "
+                             "(after those reruns added before) and rerun")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -247,15 +255,21 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("error: --resume needs --keep DIR and --stages")
         resume(args.keep, only, args.out / f"scale_{n}.json")
         return
+    # a reuse adds statements after those earlier reruns added to the project (new texts, new reports)
+    before = added_reports(args.keep) if args.reuse and args.keep is not None else 0
     extra = n_new * max(0, args.reruns - 1)
-    rows = distinct_statements(n + n_new + extra, args.shared)
-    if len(rows) < n + n_new + extra:
+    rows = distinct_statements(n + n_new * (before + 1) + extra, args.shared)
+    if len(rows) < n + n_new * (before + 1) + extra:
         raise SystemExit(f"error: only {len(rows)} distinct statements could be built")
     if args.reuse:
         if args.keep is None or not n_new:
             raise SystemExit("error: --reuse needs --keep DIR and --incremental F")
-        incremental_only(args.keep, rows[n : n + n_new], args.out / f"scale_{n}.json",
-                         args.out / f"scale_{n}_incr.json", args.keep_fit, rows[n + n_new :], args.reruns)
+        cold = next((args.out / f"scale_{n}{tail}.json" for tail in ("", "_incr_kept", "_incr")
+                     if (args.out / f"scale_{n}{tail}.json").exists()), args.out / f"scale_{n}.json")
+        start = n + n_new * before
+        incremental_only(args.keep, rows[start : start + n_new], cold,
+                         args.out / f"scale_{n}_reuse{before:02d}.json", args.keep_fit, rows[start + n_new :],
+                         args.reruns, prefix=f"zz_reuse{before:02d}")  # sorts after the reports added before
         return
     tmp = None
     if args.keep is None:
