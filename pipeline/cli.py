@@ -34,7 +34,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def options(
     table_cache: Path | None = typer.Option(
