@@ -100,15 +100,16 @@ def export_onnx(sentence_transformer: Any, target: Path) -> Path:
     return target
 
 
-def quantize_int8(source: Path, target: Path) -> Path:
-    """Dynamic int8 quantisation of an exported graph (weights int8, activations float)."""
+def quantize_int8(source: Path, target: Path, *, per_channel: bool = False) -> Path:
+    """Dynamic int8 quantisation of an exported graph (weights int8, one scale per tensor or per output
+    channel; activations quantised as they come)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # quantize_dynamic logs a pre-processing hint on the root logger
     try:
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=per_channel)
     finally:
         root.setLevel(level)
     return target
