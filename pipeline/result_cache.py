@@ -40,8 +40,9 @@ from pipeline.text_cache import atomic_write, namespace_for, set_aside
 
 log = logging.getLogger(__name__)
 
-_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError,
-               ValueError, zlib.error)
+# what reading a damaged or stale pickle raises: the entry is set aside and computed again
+UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError,
+              ValueError, zlib.error)
 
 
 def source_fingerprint(packages: Iterable[ModuleType]) -> str:
@@ -92,16 +93,18 @@ class ResultCache:
         self.what = what
         self.compress = compress  # zlib (level 1) over the pickle: for results that are mostly text
         self._pruned = False
+        self.asked: set[str] = set()  # keys read or stored through this object (`retain_asked`)
 
     def get(self, key: str) -> Any | None:
         """The result stored for `key`, or None."""
+        self.asked.add(key)
         path = self.dir / f"{key}.pkl"
         if not path.is_file():
             return None
         try:
             data = path.read_bytes()
             return pickle.loads(zlib.decompress(data) if self.compress else data)
-        except _UNREADABLE as exc:
+        except UNREADABLE as exc:
             set_aside(path, exc, f"{self.what} entry", "its input")
             return None
 
@@ -109,6 +112,7 @@ class ResultCache:
         """Store `value` for `key` atomically; the first store removes other namespaces' results."""
         if not self._pruned:
             self._prune()
+        self.asked.add(key)
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         atomic_write(self.dir / f"{key}.pkl", lambda fh: fh.write(zlib.compress(data, 1) if self.compress else data))
 
@@ -121,6 +125,14 @@ class ResultCache:
         for f in stale:
             f.unlink(missing_ok=True)
         return len(stale)
+
+    def retain_asked(self) -> int:
+        """Remove the results not asked for through this object: for a stage that asks, in every run, for the
+        result of every input it has (the rest belong to inputs since changed or gone); how many were removed."""
+        removed = self.retain(self.asked)
+        if removed:
+            log.info("%s: removed %d result(s) no longer asked for", self.what, removed)
+        return removed
 
     def _prune(self) -> None:
         self._pruned = True

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.result_cache import _UNREADABLE, source_fingerprint
+from pipeline.result_cache import UNREADABLE, source_fingerprint
 from pipeline.text_cache import atomic_write, namespace_for, set_aside
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class TableCache:
             if not isinstance(column, pd.Series):
                 raise TypeError(f"not a column: {type(column).__name__}")
             return column
-        except _UNREADABLE as exc:
+        except UNREADABLE as exc:
             set_aside(entry, exc, "parsed column", "the column")
             return None
 

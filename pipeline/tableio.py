@@ -107,18 +107,22 @@ def write_table(df: pd.DataFrame, path: str | Path, table: Table | None = None) 
                                                                        for f in rows[1:]))]))
 
 
-# pandas' `to_csv` (Python's csv writer, QUOTE_MINIMAL, "\n" line ends) quotes a field holding one of these
-_QUOTED_IF = ("\n", '"', ",")
+# pandas' `to_csv` (Python's csv writer, QUOTE_MINIMAL, "\n" line ends) quotes a field holding a comma, quote or
+# "\n"; a field holding "\r" is quoted too (Python 3.12's writer does; 3.11's does not, and pandas' reader then
+# ends the row there, splitting the field and the row in two)
+_COMMA, _QUOTE, _LINE_END, _RETURN = _QUOTED_IF = (",", '"', "\n", "\r")
 _CSV_CHUNK_ROWS = 20_000
 
 
 def _quoted(fields: list[str]) -> list[str]:
-    """Fields as pandas' CSV writer puts them in a line: one holding a comma, quote or line end in quotes
+    """Fields as pandas' CSV writer puts them in a line: one holding a comma, quote or line break in quotes
     (quotes doubled); a column none of whose fields does is checked once, not field by field."""
     joined = "\0".join(fields)
     if not any(c in joined for c in _QUOTED_IF):
         return fields
-    return ['"' + f.replace('"', '""') + '"' if ("," in f or '"' in f or "\n" in f) else f for f in fields]
+    return ['"' + f.replace('"', '""') + '"' if (_COMMA in f or _QUOTE in f or _LINE_END in f or _RETURN in f)
+            else f
+            for f in fields]
 
 
 def _csv_fields(column: pd.Series) -> list[str] | None:

@@ -250,6 +250,8 @@ def test_the_source_cache_gives_the_same_project_and_rebuilds_a_changed_report(
         themed.write_text("".join(lines), encoding="utf-8")
         _run(export_args(corpus, changed) + cache)
         assert "QDA sources: 0 read back, 1 built" in caplog.text
+    (namespace,) = (tmp_path / "cache").iterdir()
+    assert len(list(namespace.glob("*.pkl"))) == 1  # the report's earlier source went with that run
     assert cold.read_bytes() == qdpx.read_bytes() and warm.read_bytes() == qdpx.read_bytes()
     _run(export_args(corpus, plain))
     assert changed.read_bytes() == plain.read_bytes() != qdpx.read_bytes()

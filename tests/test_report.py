@@ -129,6 +129,9 @@ def test_the_page_cache_gives_the_same_files_and_draws_only_changed_sessions(fil
         changed = dataclasses.replace(p, speakers=speakers)
         again = render_report(changed, None, emb, row_of, params, page_cache=page_cache(tmp_path, params))
         assert "(1 drawn in 1 process(es), 1 read back)" in caplog.text
+    # r2's earlier page went with that run: one page kept per session
+    (namespace,) = (d for d in tmp_path.iterdir() if d.is_dir())
+    assert len(list(namespace.glob("*.pkl"))) == 2
     assert cold == files and warm == files
     assert again == render_report(changed, None, emb, row_of, params)
     assert "Renamed" in again["session-r2.html"].decode("utf-8")

@@ -55,6 +55,18 @@ def test_retain_removes_what_was_not_used(tmp_path: Path) -> None:
     assert sorted(f.stem for f in cache.dir.glob("*.pkl")) == ["a", "c"] and cache.get("a") == "a"
 
 
+
+def test_retain_asked_keeps_what_this_run_read_or_stored(tmp_path: Path) -> None:
+    first = ResultCache(tmp_path, "code", {}, what="test cache")
+    for key in ("a", "b", "c"):
+        first.put(key, key)
+    run = ResultCache(tmp_path, "code", {}, what="test cache")  # the next run: its own object
+    assert run.get("a") == "a" and run.get("missing") is None
+    run.put("d", "d")
+    assert run.retain_asked() == 2  # b and c: not asked for by this run
+    assert sorted(f.stem for f in run.dir.glob("*.pkl")) == ["a", "d"]
+
+
 @pytest.mark.parametrize("compress", [False, True])
 def test_values_come_back_and_a_new_namespace_removes_the_old(tmp_path: Path, compress: bool) -> None:
     cache = ResultCache(tmp_path, "code", {"p": 1}, what="test cache", compress=compress)

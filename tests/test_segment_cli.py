@@ -154,6 +154,13 @@ def test_the_report_cache_gives_the_same_bytes_and_segments_only_changed_reports
     second = statements[statements["report_id"] == "second_copy"]["text"].str.cat(sep=" ")
     assert "funding" in second and "financing" not in second  # the edited report was segmented again
     assert len(list(cache.iterdir())) == 1  # one namespace: these params, this code
+    # the edited report's old entry went with that run; a report taken out goes with the next
+    (namespace,) = cache.iterdir()
+    assert len(list(namespace.glob("*.pkl"))) == 2
+    edited.unlink()
+    (tmp_path / "fewer").mkdir()
+    assert _run(raw, tmp_path / "fewer", cache=cache)[0] == 0
+    assert len(list(namespace.glob("*.pkl"))) == 1
 
 
 def test_new_params_start_a_new_cache_and_a_damaged_entry_is_segmented_again(

@@ -357,6 +357,12 @@ def test_the_cut_cache_gives_the_same_tables_and_cuts_only_changed_reports(tmp_p
     fresh = build_segments(st, moved, themed, themes=THEMES, params=params)
     pd.testing.assert_frame_equal(changed.statement_segments, fresh.statement_segments)
     assert not changed.statement_segments.equals(plain.statement_segments)  # not a stale cut
+    # a stage run (its own cache object) keeps only what it asked for: r1's earlier cut and counts are removed
+    before = {f.stem for f in cache.dir.glob("*.pkl")}
+    rerun = segments_cache(tmp_path / "cache", params)
+    build_segments(st, moved, themed, themes=THEMES, params=params, cache=rerun)
+    kept = {f.stem for f in rerun.dir.glob("*.pkl")}
+    assert kept == rerun.asked and kept < before
     # other params: another namespace, the old one removed on the first store
     other = SegmentsParams(min_statements=3, smoothing_window=0, centre=False)
     build_segments(st, vectors, themed, themes=THEMES, params=other, cache=segments_cache(tmp_path / "cache", other))

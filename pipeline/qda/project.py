@@ -278,6 +278,8 @@ def write_project(
                 with PieceEntry() as entry:
                     entry.add_deflated(Deflated((sources_dir / text_file).read_bytes(), crc, size))
                     entry.write_to(zf, _entry(f"sources/{text_file}"))
+    if source_cache is not None:  # every source was asked for: the rest are of changed or removed reports
+        source_cache.retain_asked()
     return len(reports)
 
 

@@ -362,6 +362,7 @@ def render_report(p: Processed, model: Any, vectors: np.ndarray | None, row_of: 
     if page_cache is not None:
         for r in todo:
             page_cache.put(keys[r], kept[r])
+        page_cache.retain_asked()  # every session's page was asked for: the rest are of changed sessions
     pages = {page_name(r): kept[r] for r in ids}
     pages_done = time.perf_counter()
     charts = (interactive() if interactive is not None

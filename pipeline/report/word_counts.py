@@ -138,6 +138,7 @@ def kept_statement_counts(vectorizer: Any, clean: Callable[[list[str]], list[str
             part = statement_counts(vectorizer, clean, own)
             cache.put(key, part)
         parts.append(part)
+    cache.retain_asked()  # every report's counts were asked for: the rest are of changed reports
     if not parts:
         return statement_counts(vectorizer, clean, [])
     order = [i for report in sorted(rows_of) for i in rows_of[report]]

@@ -46,7 +46,8 @@ def segment_folder(raw: Path, params: SegmentParams, nlp: object, cache: ResultC
     processes (each inherits `nlp`, loaded once); results come back in report
     order, so the tables are the same bytes as with one process. With a
     `cache`, a report segmented before (same name, same bytes) is read back,
-    and only the others are segmented (and then stored).
+    and only the others are segmented (and then stored); entries of reports since
+    changed or taken out are removed.
     """
     from pipeline.segment.readers import SUPPORTED_SUFFIXES
 
@@ -71,6 +72,8 @@ def segment_folder(raw: Path, params: SegmentParams, nlp: object, cache: ResultC
             raise error from None
         log.warning("skipped %s", error)
         errors.append({"file": str(path), "problem": problem})
+    if cache is not None:  # every report in the folder was asked for: the rest were changed or removed
+        cache.retain_asked()
     return results, pd.DataFrame(errors, columns=INGEST_ERRORS.column_names)
 
 

@@ -155,6 +155,8 @@ def build_segments(
     segments = pd.DataFrame(records, columns=[c for c in columns if c != "label"])
     segments.insert(columns.index("label"), "label", labels)
     segments["theme_share"] = segments["theme_share"].astype(float)
+    if cache is not None:  # every report's cut and label counts were asked for: the rest are stale
+        cache.retain_asked()
 
     log.info("%d report(s) cut into %d segment(s)", st["report_id"].nunique(), len(segments))
     return Segments(
