@@ -8,7 +8,9 @@ written with a leading apostrophe, and read back without it.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -92,10 +94,11 @@ def write_table(df: pd.DataFrame, path: str | Path, table: Table | None = None) 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = prepare_for_csv(df, table, source=path)
-    columns = [_csv_fields(out[c]) for c in out.columns] if len(out.columns) else [None]
-    if any(fields is None for fields in columns):  # a column of other values: pandas writes it
+    if not len(out.columns):
         out.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
         return
+    columns = [_csv_fields(out[c]) for c in out.columns]
+    columns = [_pandas_fields(out[c]) if fields is None else fields for c, fields in zip(out.columns, columns)]
     rows = [_quoted([str(c) for c in out.columns]), *map(_quoted, columns)]
     with open(path, "w", encoding="utf-8", newline="") as fh:
         if len(rows) == 2:  # one column: a row of one empty field is written ""
@@ -127,7 +130,7 @@ def _quoted(fields: list[str]) -> list[str]:
 
 def _csv_fields(column: pd.Series) -> list[str] | None:
     """A column's cells as `to_csv(float_format=FLOAT_FORMAT)` writes them (an empty cell as ""), before quoting;
-    None for a column holding other values than text, whole numbers, floats and booleans (pandas writes those)."""
+    None for a column holding other values than text, whole numbers, floats and booleans (`_pandas_fields`)."""
     dtype = column.dtype
     values = column.tolist()
     if isinstance(dtype, np.dtype):
@@ -155,6 +158,15 @@ def _csv_fields(column: pd.Series) -> list[str] | None:
         else:  # a number or other object among text: pandas' formatting applies
             return None
     return out
+
+
+def _pandas_fields(column: pd.Series) -> list[str]:
+    """A column of other values (a number among text, a date) as pandas' `to_csv` formats it, before quoting:
+    written by pandas with every field quoted and read back with Python's csv reader (a field holding a line
+    break comes back whole)."""
+    text = column.to_frame().to_csv(index=False, header=False, float_format=FLOAT_FORMAT, lineterminator="\n",
+                                    quoting=csv.QUOTE_ALL)
+    return [row[0] for row in csv.reader(io.StringIO(text, newline=""))]
 
 
 def only_columns(table: Table, columns: Sequence[str]) -> Table:

@@ -56,20 +56,25 @@ def test_one_column_and_no_rows(tmp_path, values):
     assert _ours(empty, tmp_path) == _pandas_bytes(empty, tmp_path)
 
 
-def test_other_values_are_left_to_pandas(tmp_path, monkeypatch):
-    """A number among text (an object column) goes through pandas' own formatting: still its bytes."""
-    df = pd.DataFrame({"mixed": pd.Series(["a", 1.5, 2, None], dtype=object), "when": pd.to_datetime(["2020-01-01"] * 4)})
+def test_other_values_are_formatted_by_pandas(tmp_path, monkeypatch):
+    """A number among text (an object column) or a date goes through pandas' own formatting: still its bytes."""
+    df = pd.DataFrame({"mixed": pd.Series(["a", 1.5, 2, None, "x, \"y\"\nz", 1e-9], dtype=object),
+                       "when": pd.to_datetime(["2020-01-01"] * 5 + [None]),
+                       "text": pd.array(AWKWARD[:6], dtype="str")})
     assert tableio._csv_fields(df["mixed"]) is None and tableio._csv_fields(df["when"]) is None
     assert _ours(df, tmp_path) == _pandas_bytes(df, tmp_path)
+    assert _ours(df.iloc[:0], tmp_path) == _pandas_bytes(df.iloc[:0], tmp_path)
 
 
 def test_a_lone_carriage_return_is_quoted_and_read_back(tmp_path):
     """Python 3.11's csv writer leaves a field holding "\r" (and no "\n") unquoted, and pandas' reader ends the
     row there: the statement would come back as two rows. The writer quotes it, so every row reads back whole."""
     texts = ["cr\ronly", "\rlead", "tail\r", "both\r\n", "plain"]
-    df = pd.DataFrame({"text": pd.array(texts, dtype="str"), "n": np.arange(len(texts), dtype=np.int64)})
+    df = pd.DataFrame({"text": pd.array(texts, dtype="str"), "n": np.arange(len(texts), dtype=np.int64),
+                       "mixed": pd.Series(["a\rb", 1, None, "c", 2.5], dtype=object)})  # formatted by pandas
     path = tmp_path / "cr.csv"
     write_table(df, path)
-    assert path.read_bytes().startswith(b'text,n\n"cr\ronly",0\n"\rlead",1\n')
+    assert path.read_bytes().startswith(b'text,n,mixed\n"cr\ronly",0,"a\rb"\n"\rlead",1,1\n')
     back = read_table(path)
     assert back["text"].tolist() == texts and back["n"].astype(int).tolist() == list(range(len(texts)))
+    assert back["mixed"].tolist() == ["a\rb", "1", "", "c", "2.5"]
