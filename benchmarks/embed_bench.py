@@ -17,8 +17,9 @@ the same run:
     start-up <= 5% of the cold run's.
 (c) peak RSS of that cold subprocess (whole set), beside its RSS after start-up.
 (d) CPU speed-ups on a sample (`--speedup-texts`): no length sorting, torch
-    thread settings, ONNX Runtime (fp32, int8 with one scale per tensor or per
-    channel), torch dynamic int8, each against the stage's
+    thread settings, the params' pass shape in float32 and bfloat16, and plain
+    length-sorted encodes (no fill copies) of torch, ONNX Runtime (fp32, int8 with
+    one scale per tensor or per channel) and torch dynamic int8, each against the stage's
     default measured twice in the same run (mean), with the lowest cosine of any
     vector to the default's. Adopt when >= 1.5x faster and every cosine >= 0.99.
 """
@@ -157,20 +158,23 @@ def torch_int8(name: str):
 
 
 def speedups(encoder, texts: list[str], batch_size: int, cache: Path) -> tuple[list[dict[str, object]], float]:
-    """Each variant's time and lowest cosine to the baseline: torch with its default threads (one per core)."""
+    """Each variant's time and lowest cosine to the baseline: the stage's own path in float32 (passes of at
+    most the params' word pieces, torch with one thread per core)."""
     import torch
 
     from pipeline.embed.encode import embed_texts
     from pipeline.embed.model import load_encoder
     from pipeline.embed.onnx_backend import OnnxRunner, model_layout, quantize_int8
+    from pipeline.embed.settings import EmbedParams
 
     model = encoder.model
     cores = os.cpu_count() or 1
+    tokens = EmbedParams().batch_tokens
 
-    def torch_with(threads: int):
+    def torch_with(threads: int, batch_tokens: int = tokens, shaped=encoder):
         def run():
             torch.set_num_threads(threads)
-            return embed_texts(texts, encoder, batch_size=batch_size)
+            return embed_texts(texts, shaped, batch_size=batch_size, batch_tokens=batch_tokens)
 
         return run
 
@@ -183,41 +187,42 @@ def speedups(encoder, texts: list[str], batch_size: int, cache: Path) -> tuple[l
 
     torch.set_num_threads(cores)
     add(f"torch, {cores} threads, no global length sort", lambda: encode_unsorted(model, texts, batch_size))
-    add("torch, 1 thread", torch_with(1))
+    add(f"torch, 1 thread, passes of <= {tokens} word pieces", torch_with(1))
+    add(f"torch, {cores} threads, passes of {batch_size} texts (no word-piece bound; the last pass of a length "
+        "filled)", torch_with(cores, 0))
+    # plain length-sorted encodes (no pass shapes, no fill copies): the engines and precisions side by side
+    plain = "plain encode (length-sorted batches):"
+    add(f"{plain} torch fp32 (SentenceTransformer.encode), {cores} threads",
+        lambda: (torch.set_num_threads(cores), model.encode(texts, batch_size=batch_size))[1])
     onnx = load_encoder(encoder.name, backend="onnx", cache_dir=cache)
     export_s, _ = timed(lambda: onnx.encode_batch(texts[:2], batch_size=2))
-    add(f"onnx fp32, {cores} threads", lambda: embed_texts(texts, onnx, batch_size=batch_size))
-    onnx1 = load_encoder(encoder.name, backend="onnx", threads=1, cache_dir=cache)
-    add("onnx fp32, 1 thread", lambda: embed_texts(texts, onnx1, batch_size=batch_size))
-    int8_path = onnx.onnx_path().with_name("model-int8.onnx")
-    if not int8_path.is_file():
-        quantize_int8(onnx.onnx_path(), int8_path)
     max_tokens, lowercase, _ = model_layout(onnx.path)
-    int8 = OnnxRunner(int8_path, onnx.tokenizer, max_tokens=max_tokens, lowercase=lowercase, threads=1)
-    add("onnx int8 (dynamic quantisation), 1 thread", lambda: int8.encode(texts, batch_size=batch_size))
-    channel_path = onnx.onnx_path().with_name("model-int8-per-channel.onnx")
-    if not channel_path.is_file():
-        quantize_int8(onnx.onnx_path(), channel_path, per_channel=True)
-    channel = OnnxRunner(channel_path, onnx.tokenizer, max_tokens=max_tokens, lowercase=lowercase, threads=cores)
-    add(f"onnx int8 (dynamic, one scale per channel), {cores} threads",
-        lambda: channel.encode(texts, batch_size=batch_size))
-    torch.set_num_threads(cores)
-    quantised = torch_int8(encoder.name)
-    add(f"torch int8 (dynamic, one scale per channel), {cores} threads",
-        lambda: quantised.encode(texts, batch_size=batch_size))
-    from pipeline.embed.settings import EmbedParams
 
-    tokens = EmbedParams(precision="bfloat16").batch_tokens
-    for precision in ("float32", "bfloat16"):
-        shaped = load_encoder(encoder.name, precision=precision)
-        add(f"torch {precision}, {cores} threads, passes of <= {tokens} word pieces (params default)",
-            lambda shaped=shaped: (torch.set_num_threads(cores),
-                                   embed_texts(texts, shaped, batch_size=batch_size, batch_tokens=tokens))[1])
+    def runner(path: Path, threads: int) -> OnnxRunner:
+        return OnnxRunner(path, onnx.tokenizer, max_tokens=max_tokens, lowercase=lowercase, threads=threads)
+
+    int8_path = onnx.onnx_path().with_name("model-int8.onnx")
+    channel_path = onnx.onnx_path().with_name("model-int8-per-channel.onnx")
+    for path, per_channel in ((int8_path, False), (channel_path, True)):
+        if not path.is_file():
+            quantize_int8(onnx.onnx_path(), path, per_channel=per_channel)
+    for name, path, threads in ((f"onnx fp32, {cores} threads", onnx.onnx_path(), cores),
+                                ("onnx fp32, 1 thread", onnx.onnx_path(), 1),
+                                ("onnx int8 (dynamic, one scale per tensor), 1 thread", int8_path, 1),
+                                (f"onnx int8 (dynamic, one scale per tensor), {cores} threads", int8_path, cores),
+                                (f"onnx int8 (dynamic, one scale per channel), {cores} threads", channel_path, cores)):
+        add(f"{plain} {name}", lambda r=runner(path, threads): r.encode(texts, batch_size=batch_size))
+    quantised = torch_int8(encoder.name)
+    add(f"{plain} torch int8 (dynamic, one scale per channel), {cores} threads",
+        lambda: (torch.set_num_threads(cores), quantised.encode(texts, batch_size=batch_size))[1])
+    add(f"torch bfloat16, {cores} threads, passes of <= {tokens} word pieces",
+        torch_with(cores, shaped=load_encoder(encoder.name, precision="bfloat16")))
 
     base2, _ = timed(torch_with(cores))
     baseline = (base1 + base2) / 2
-    rows.insert(0, {"variant": f"torch, {cores} threads = library default (baseline, mean of 2)", "seconds": baseline, "cosine": 1.0})
-    one_thread = next(float(r["seconds"]) for r in rows if r["variant"] == "torch, 1 thread")
+    rows.insert(0, {"variant": f"the stage: torch float32, {cores} threads, passes of <= {tokens} word pieces "
+                               "(baseline, mean of 2)", "seconds": baseline, "cosine": 1.0})
+    one_thread = next(float(r["seconds"]) for r in rows if r["variant"].startswith("torch, 1 thread"))
     for row in rows:
         row["speedup"] = baseline / float(row["seconds"])
         row["vs_torch_1"] = one_thread / float(row["seconds"])
