@@ -29,14 +29,13 @@ import io
 import json
 import logging
 import pickle
-import shutil
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pipeline.text_cache import atomic_write, namespace_for, set_aside
+from pipeline.text_cache import atomic_write, namespace_for, remove_other_namespaces, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +135,4 @@ class ResultCache:
 
     def _prune(self) -> None:
         self._pruned = True
-        if not self.root.is_dir():
-            return
-        for other in self.root.iterdir():
-            if other.is_dir() and other != self.dir:
-                shutil.rmtree(other, ignore_errors=True)
-                log.info("%s: removed results of other settings or code (%s)", self.what, other.name)
+        remove_other_namespaces(self.dir, f"{self.what}: results of other settings or code")

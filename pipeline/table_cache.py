@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.result_cache import UNREADABLE, source_fingerprint
-from pipeline.text_cache import atomic_write, namespace_for, set_aside
+from pipeline.text_cache import atomic_write, namespace_for, remove_other_namespaces, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +89,9 @@ class TableCache:
 
     def _prune(self, folder: Path) -> None:
         """Before keeping columns: remove other namespaces (once) and this file's earlier contents."""
-        if not self._pruned and self.root.is_dir():
+        if not self._pruned:
             self._pruned = True
-            for other in self.root.iterdir():
-                if other.is_dir() and other != self.dir:
-                    shutil.rmtree(other, ignore_errors=True)
-                    log.info("table cache: removed parses of other code (%s)", other.name)
+            remove_other_namespaces(self.dir, "table cache: parses of other code")
         prefix = folder.name.rsplit("-", 1)[0] + "-"
         if self.dir.is_dir():
             for old in self.dir.iterdir():

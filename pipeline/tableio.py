@@ -123,8 +123,7 @@ def _quoted(fields: list[str]) -> list[str]:
     joined = "\0".join(fields)
     if not any(c in joined for c in _QUOTED_IF):
         return fields
-    return ['"' + f.replace('"', '""') + '"' if (_COMMA in f or _QUOTE in f or _LINE_END in f or _RETURN in f)
-            else f
+    return ['"' + f.replace('"', '""') + '"' if _COMMA in f or _QUOTE in f or _LINE_END in f or _RETURN in f else f
             for f in fields]
 
 

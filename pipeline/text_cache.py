@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import zipfile
 import zlib
@@ -53,6 +54,16 @@ def namespace_for(model_fingerprint: str, settings: dict[str, object]) -> str:
     """Values of one model with one set of settings; any change gives a new namespace."""
     blob = json.dumps({"model": model_fingerprint, "settings": settings}, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def remove_other_namespaces(namespace: Path, what: str) -> None:
+    """Remove every folder beside `namespace` (`what`: the results of other code or settings), each with a log line."""
+    if not namespace.parent.is_dir():
+        return
+    for other in namespace.parent.iterdir():
+        if other.is_dir() and other != namespace:
+            shutil.rmtree(other, ignore_errors=True)
+            log.info("%s: removed (%s)", what, other.name)
 
 
 def set_aside(path: Path, exc: BaseException, what: str, redone: str) -> None:
